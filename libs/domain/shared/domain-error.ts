@@ -1,0 +1,24 @@
+/** One entry per offending input; `accepted` lists the values that would have been valid. */
+export type FieldError = { field: string; message: string; accepted?: readonly string[] };
+
+/**
+ * Every rule a command can break has a stable code. The HTTP layer maps codes to statuses in one table
+ * (apps/server/problems/problem-map.ts), so adding a code without mapping it fails the type check.
+ */
+export type DomainErrorCode =
+  | 'unknown-status'
+  | 'invalid-name'
+  | 'terminal-status-conflict'
+  | 'deployment-not-found';
+
+export abstract class DomainError extends Error {
+  abstract readonly code: DomainErrorCode;
+
+  constructor(
+    readonly detail: string,
+    readonly errors: readonly FieldError[] = [],
+  ) {
+    super(detail);
+    this.name = new.target.name;
+  }
+}

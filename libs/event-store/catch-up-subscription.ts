@@ -1,0 +1,84 @@
+import type { RecordedEvent, Subscription, SubscriptionHandler } from './event-store.port';
+
+export type CatchUpOptions = {
+  read: (afterPosition: number, maxCount: number) => Promise<RecordedEvent[]>;
+  /** Registers a wake-up callback for new appends; returns the unsubscribe function. */
+  onAppended: (listener: () => void) => () => void;
+  fromPosition: number;
+  batchSize: number;
+  handler: SubscriptionHandler;
+  /** Called after each handled batch (e.g. to store a checkpoint); a failure retries the batch. */
+  afterBatch?: (position: number) => Promise<void>;
+  onError?: (error: unknown, attempt: number) => void;
+  /** Safety net for appends made by another process: re-read at least this often while idle. */
+  idlePollMs?: number;
+  maxBackoffMs?: number;
+};
+
+/**
+ * Reads forward from a position, hands batches to the handler in order, and sleeps when caught up until
+ * an append wakes it (or the slow idle poll fires). A failing handler is retried with exponential backoff
+ * on the same batch: events are never skipped.
+ */
+export const startCatchUpSubscription = (options: CatchUpOptions): Subscription => {
+  const { idlePollMs = 1_000, maxBackoffMs = 30_000 } = options;
+  let position = options.fromPosition;
+  let running = true;
+  let appendedSinceRead = false;
+  let interrupt: (() => void) | null = null;
+  let idle = false;
+
+  const unsubscribe = options.onAppended(() => {
+    appendedSinceRead = true;
+    if (idle) interrupt?.();
+  });
+  // Idle sleeps end on the next append; backoff sleeps only on stop(), so a failing handler is not hammered.
+  const sleep = (ms: number, untilAppend: boolean) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        interrupt = null;
+        idle = false;
+        resolve();
+      }
+      interrupt = done;
+      idle = untilAppend;
+    });
+
+  const loop = async () => {
+    let failures = 0;
+    while (running) {
+      appendedSinceRead = false;
+      try {
+        const events = await options.read(position, options.batchSize);
+        if (events.length === 0) {
+          if (!appendedSinceRead && running) await sleep(idlePollMs, true);
+          continue;
+        }
+        await options.handler(events);
+        const last = events[events.length - 1]!.position;
+        await options.afterBatch?.(last);
+        position = last;
+        failures = 0;
+      } catch (error) {
+        failures += 1;
+        options.onError?.(error, failures);
+        if (running) await sleep(Math.min(maxBackoffMs, 50 * 2 ** failures), false);
+      }
+    }
+  };
+  const finished = loop();
+
+  return {
+    get position() {
+      return position;
+    },
+    async stop() {
+      running = false;
+      unsubscribe();
+      interrupt?.();
+      await finished;
+    },
+  };
+};

@@ -1,0 +1,351 @@
+import Database from 'better-sqlite3';
+import { EventEmitter } from 'node:events';
+import type { Clock, IdGenerator } from '../../domain/shared/time';
+import { startCatchUpSubscription } from '../catch-up-subscription';
+import { EventStoreClosed, PartialDuplicateAppend, WrongExpectedRevision } from '../errors';
+import type {
+  Actor,
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  EventToAppend,
+  ExpectedRevision,
+  ReadStreamOptions,
+  RecordedEvent,
+  StreamRead,
+  SubscribeOptions,
+  Subscription,
+} from '../event-store.port';
+import { NO_STREAM } from '../event-store.port';
+import { GENESIS_HASH, eventHash } from '../hash-chain';
+import { systemClock, uuidv7Generator } from '../ids';
+import { createSerializer, type EventSerializer } from '../serializer';
+
+export type SqliteEventStoreOptions = {
+  file: string;
+  clock?: Clock;
+  ids?: IdGenerator;
+  serializer?: EventSerializer;
+  /**
+   * On (default): appends that arrive while a write is pending share one transaction and one fsync.
+   * Off: every append commits (and fsyncs) on its own — kept for the benchmark baseline.
+   */
+  groupCommit?: boolean;
+  /** Upper bound of appends per group transaction. */
+  maxGroupSize?: number;
+};
+
+type EventRow = {
+  position: number;
+  id: string;
+  stream: string;
+  revision: number;
+  type: string;
+  schema_version: number;
+  occurred_at: string;
+  recorded_at: string;
+  data: string;
+  metadata: string;
+};
+
+type PendingAppend = {
+  stream: string;
+  events: readonly EventToAppend[];
+  options: AppendOptions;
+  resolve: (result: AppendResult) => void;
+  reject: (error: unknown) => void;
+};
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS events (
+    position        INTEGER PRIMARY KEY,
+    id              TEXT    NOT NULL UNIQUE,
+    stream          TEXT    NOT NULL,
+    revision        INTEGER NOT NULL,
+    type            TEXT    NOT NULL,
+    schema_version  INTEGER NOT NULL,
+    occurred_at     TEXT    NOT NULL,
+    recorded_at     TEXT    NOT NULL,
+    data            TEXT    NOT NULL,
+    metadata        TEXT    NOT NULL,
+    idempotency_key TEXT,
+    UNIQUE (stream, revision)
+  );
+  CREATE INDEX IF NOT EXISTS events_by_idempotency_key ON events (idempotency_key) WHERE idempotency_key IS NOT NULL;
+  CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL);
+`;
+
+const prepareStatements = (db: Database.Database) => ({
+  insert: db.prepare(
+    `INSERT INTO events (id, stream, revision, type, schema_version, occurred_at, recorded_at, data, metadata, idempotency_key)
+     VALUES (@id, @stream, @revision, @type, @schema_version, @occurred_at, @recorded_at, @data, @metadata, @idempotency_key)`,
+  ),
+  byId: db.prepare<[string], EventRow>('SELECT * FROM events WHERE id = ?'),
+  byIdempotencyKey: db.prepare<[string], EventRow>('SELECT * FROM events WHERE idempotency_key = ? ORDER BY position'),
+  head: db.prepare<[string], Pick<EventRow, 'revision' | 'metadata'>>(
+    'SELECT revision, metadata FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1',
+  ),
+  forwards: db.prepare<[string, number, number], EventRow>(
+    'SELECT * FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?',
+  ),
+  backwards: db.prepare<[string, number, number], EventRow>(
+    'SELECT * FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?',
+  ),
+  all: db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
+  headPosition: db.prepare<[], { head: number }>('SELECT COALESCE(MAX(position), 0) AS head FROM events'),
+  readCheckpoint: db.prepare<[string], { position: number }>('SELECT position FROM checkpoints WHERE name = ?'),
+  writeCheckpoint: db.prepare(
+    'INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position',
+  ),
+});
+
+const UNKNOWN_ACTOR: Actor = { kind: 'system', id: 'system', name: 'system' };
+
+const revisionMatches = (expected: ExpectedRevision, actual: number): boolean =>
+  expected === 'any' || (expected === 'no_stream' ? actual === NO_STREAM : expected === actual);
+
+/**
+ * Event store on one SQLite file: WAL with synchronous=FULL, so a resolved append is on disk.
+ * better-sqlite3 is synchronous; concurrency comes from batching appends, not from parallel writers.
+ */
+export class SqliteEventStore implements EventStore {
+  private readonly emitter = new EventEmitter();
+  private readonly subscriptions = new Set<Subscription>();
+  private queue: PendingAppend[] = [];
+  private flushScheduled = false;
+  private closed = false;
+
+  private readonly statements: ReturnType<typeof prepareStatements>;
+
+  static open(options: SqliteEventStoreOptions): SqliteEventStore {
+    return new SqliteEventStore(options);
+  }
+
+  private constructor(private readonly options: SqliteEventStoreOptions) {
+    this.db = new Database(options.file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    this.clock = options.clock ?? systemClock;
+    this.ids = options.ids ?? uuidv7Generator(this.clock);
+    this.serializer = options.serializer ?? createSerializer({});
+    this.emitter.setMaxListeners(0);
+    this.statements = prepareStatements(this.db);
+    this.writeGroup = this.db.transaction((group: readonly PendingAppend[]) =>
+      group.map((pending) => {
+        try {
+          return { ok: true as const, result: this.writeOne(pending) };
+        } catch (error) {
+          if (error instanceof WrongExpectedRevision || error instanceof PartialDuplicateAppend) return { ok: false as const, error };
+          throw error;
+        }
+      }),
+    );
+    // Nested db.transaction runs as a SAVEPOINT: a failed append inside a group rolls back alone.
+    this.writeOne = this.db.transaction(this.writeOneUnsafe.bind(this));
+  }
+
+  private readonly db: Database.Database;
+  private readonly clock: Clock;
+  private readonly ids: IdGenerator;
+  private readonly serializer: EventSerializer;
+  private readonly writeGroup: (group: readonly PendingAppend[]) => ({ ok: true; result: AppendResult } | { ok: false; error: Error })[];
+  private readonly writeOne: (pending: PendingAppend) => AppendResult;
+
+  append(stream: string, events: readonly EventToAppend[], options: AppendOptions): Promise<AppendResult> {
+    if (this.closed) return Promise.reject(new EventStoreClosed());
+    return new Promise<AppendResult>((resolve, reject) => {
+      const pending: PendingAppend = { stream, events, options, resolve, reject };
+      if (this.options.groupCommit === false) return this.commit([pending]);
+      this.queue.push(pending);
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        // setImmediate lets every request already parsed in this event-loop turn join the group.
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    while (this.queue.length > 0) this.commit(this.queue.splice(0, this.options.maxGroupSize ?? 1_000));
+  }
+
+  private commit(group: readonly PendingAppend[]): void {
+    let outcomes;
+    try {
+      outcomes = this.writeGroup(group);
+    } catch (error) {
+      for (const pending of group) pending.reject(error);
+      return;
+    }
+    let head = 0;
+    outcomes.forEach((outcome, i) => {
+      const pending = group[i]!;
+      if (!outcome.ok) return pending.reject(outcome.error);
+      head = Math.max(head, outcome.result.position);
+      pending.resolve(outcome.result);
+    });
+    if (head > 0) this.emitter.emit('appended', head);
+  }
+
+  private writeOneUnsafe({ stream, events, options }: PendingAppend): AppendResult {
+    const earlier = this.earlierAppend(stream, events, options.idempotencyKey);
+    if (earlier) return earlier;
+
+    const head = this.statements.head.get(stream);
+    const current = head?.revision ?? NO_STREAM;
+    if (!revisionMatches(options.expectedRevision, current)) throw new WrongExpectedRevision(stream, options.expectedRevision, current);
+    if (events.length === 0) return { stream, revision: current, position: 0, events: [], alreadyAppended: false };
+
+    const recordedAt = this.clock.now().toISOString();
+    let prevHash = head ? (JSON.parse(head.metadata) as { hash: string }).hash : GENESIS_HASH;
+    let revision = current;
+    const firstId = events[0]?.id ?? null;
+    const written = events.map((event): RecordedEvent => {
+      const id = event.id ?? this.ids.next();
+      revision += 1;
+      const metadata = {
+        actor: options.actor ?? UNKNOWN_ACTOR,
+        correlationId: options.correlationId ?? firstId ?? id,
+        ...(options.causationId === undefined ? {} : { causationId: options.causationId }),
+        ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
+      };
+      const unhashed = {
+        id,
+        type: event.type,
+        stream,
+        revision,
+        occurredAt: event.occurredAt ?? recordedAt,
+        recordedAt,
+        schemaVersion: event.schemaVersion ?? this.serializer.currentVersion(event.type),
+        data: event.data,
+        metadata,
+      };
+      const hash = eventHash(prevHash, unhashed);
+      const recorded = { ...unhashed, metadata: { ...metadata, prevHash, hash } };
+      prevHash = hash;
+      const info = this.statements.insert.run({
+        id,
+        stream,
+        revision,
+        type: recorded.type,
+        schema_version: recorded.schemaVersion,
+        occurred_at: recorded.occurredAt,
+        recorded_at: recordedAt,
+        data: JSON.stringify(recorded.data),
+        metadata: JSON.stringify(recorded.metadata),
+        idempotency_key: options.idempotencyKey ?? null,
+      });
+      return { ...recorded, position: Number(info.lastInsertRowid) };
+    });
+    return { stream, revision, position: written[written.length - 1]!.position, events: written, alreadyAppended: false };
+  }
+
+  /** A retried append (same event ids, or same idempotency key) returns what the first one stored. */
+  private earlierAppend(stream: string, events: readonly EventToAppend[], idempotencyKey: string | undefined): AppendResult | null {
+    const byKey = idempotencyKey === undefined ? [] : this.statements.byIdempotencyKey.all(idempotencyKey);
+    const rows = byKey.length > 0 ? byKey : events.flatMap((e) => (e.id === undefined ? [] : this.statements.byId.all(e.id)));
+    if (rows.length === 0) return null;
+    if (byKey.length === 0 && rows.length !== events.length) {
+      throw new PartialDuplicateAppend(stream, rows.map((r) => r.id));
+    }
+    const stored = rows.map((row) => this.toRecorded(row));
+    const current = this.statements.head.get(stored[0]!.stream)?.revision ?? NO_STREAM;
+    return { stream: stored[0]!.stream, revision: current, position: stored[stored.length - 1]!.position, events: stored, alreadyAppended: true };
+  }
+
+  private toRecorded(row: EventRow): RecordedEvent {
+    const { schemaVersion, data } = this.serializer.upcast(row.type, row.schema_version, JSON.parse(row.data) as Record<string, unknown>);
+    return {
+      id: row.id,
+      type: row.type,
+      stream: row.stream,
+      revision: row.revision,
+      position: row.position,
+      occurredAt: row.occurred_at,
+      recordedAt: row.recorded_at,
+      schemaVersion,
+      data,
+      metadata: JSON.parse(row.metadata) as RecordedEvent['metadata'],
+    };
+  }
+
+  async readStream(stream: string, options: ReadStreamOptions = {}): Promise<StreamRead> {
+    this.assertOpen();
+    const limit = options.maxCount ?? -1;
+    const rows =
+      options.direction === 'backwards'
+        ? this.statements.backwards.all(stream, options.fromRevision ?? Number.MAX_SAFE_INTEGER, limit)
+        : this.statements.forwards.all(stream, options.fromRevision ?? 0, limit);
+    const revision = this.statements.head.get(stream)?.revision ?? NO_STREAM;
+    return { events: rows.map((row) => this.toRecorded(row)), revision };
+  }
+
+  async readAll(fromPosition = 0, maxCount = 1_000): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    return this.statements.all.all(fromPosition, maxCount).map((row) => this.toRecorded(row));
+  }
+
+  async headPosition(): Promise<number> {
+    this.assertOpen();
+    return this.statements.headPosition.get()!.head;
+  }
+
+  async findByIdempotencyKey(key: string): Promise<RecordedEvent[] | null> {
+    this.assertOpen();
+    const rows = this.statements.byIdempotencyKey.all(key);
+    return rows.length === 0 ? null : rows.map((row) => this.toRecorded(row));
+  }
+
+  async readCheckpoint(name: string): Promise<number | null> {
+    this.assertOpen();
+    return this.statements.readCheckpoint.get(name)?.position ?? null;
+  }
+
+  subscribeToAll(options: SubscribeOptions): Subscription {
+    this.assertOpen();
+    const { checkpointName } = options;
+    const stored = checkpointName === undefined ? null : (this.statements.readCheckpoint.get(checkpointName)?.position ?? null);
+    const subscription = startCatchUpSubscription({
+      read: (after, max) => this.readAll(after, max),
+      onAppended: (listener) => this.onAppended(listener),
+      fromPosition: stored ?? options.fromPosition ?? 0,
+      batchSize: options.batchSize ?? 500,
+      handler: options.handler,
+      ...(checkpointName === undefined
+        ? {}
+        : { afterBatch: async (position: number) => void this.statements.writeCheckpoint.run(checkpointName, position) }),
+      ...(options.onError ? { onError: options.onError } : {}),
+    });
+    this.subscriptions.add(subscription);
+    return {
+      get position() {
+        return subscription.position;
+      },
+      stop: async () => {
+        this.subscriptions.delete(subscription);
+        await subscription.stop();
+      },
+    };
+  }
+
+  onAppended(listener: (position: number) => void): () => void {
+    this.emitter.on('appended', listener);
+    return () => this.emitter.off('appended', listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    this.subscriptions.clear();
+    this.db.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new EventStoreClosed();
+  }
+}
