@@ -18,7 +18,7 @@ export const specFor =
       return {
         thenEmits: (...expected: Event[]) => expect(run()).toEqual(expected),
         thenNothing: () => expect(run()).toEqual([]),
-        thenFails: (errorClass: abstract new (...args: never[]) => DomainError, detail?: RegExp) => {
+        thenFails: (errorClass: new (...args: never[]) => DomainError, detail?: RegExp) => {
           expect(run).toThrow(errorClass);
           if (detail) expect(run).toThrow(detail);
         },

@@ -1,0 +1,24 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { SERVER_CONFIG, type ServerConfig } from './config';
+import { DeploymentsModule } from './deployments/deployments.module';
+import { HealthModule } from './health/health.module';
+import { StorageModule } from './infrastructure/storage.module';
+
+@Global()
+@Module({})
+class ConfigModule {
+  static forRoot(config: ServerConfig): DynamicModule {
+    return { module: ConfigModule, providers: [{ provide: SERVER_CONFIG, useValue: config }], exports: [SERVER_CONFIG] };
+  }
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: ServerConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [ConfigModule.forRoot(config), CqrsModule.forRoot(), StorageModule, HealthModule, DeploymentsModule],
+    };
+  }
+}

@@ -1,0 +1,29 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppModule } from './app.module';
+import type { ServerConfig } from './config';
+import { ProblemFilter } from './problems/problem.filter';
+import { StrictValidationPipe } from './problems/validation';
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** Builds the Nest app on Fastify with Shiplog's error handling; `listen` is left to the caller. */
+export const createApp = async (config: ServerConfig): Promise<NestFastifyApplication> => {
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { ignoreTrailingSlash: true },
+    // Slow clients cannot hold a connection open forever.
+    requestTimeout: 30_000,
+    connectionTimeout: 60_000,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    logger: (['error', 'warn', 'log', 'debug', 'verbose'] as const).slice(0, ['error', 'warn', 'log', 'debug', 'verbose'].indexOf(config.logLevel) + 1),
+  });
+  // JSON only: a text/plain body is refused with 415 instead of reaching validation as a string.
+  app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
+  app.useGlobalFilters(new ProblemFilter());
+  app.useGlobalPipes(new StrictValidationPipe());
+  app.enableShutdownHooks();
+  return app;
+};

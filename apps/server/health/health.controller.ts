@@ -1,0 +1,44 @@
+import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
+import { HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
+import type { FastifyReply } from 'fastify';
+import { EVENT_STORE, type EventStore } from '../../../libs/event-store/event-store.port';
+import { ProjectionRunner } from '../../../libs/read-models/projection-runner';
+
+/** Open without a token: it reports positions and lag, never business data. */
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly projections: ProjectionRunner,
+  ) {}
+
+  @Get()
+  async check(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check([() => this.eventStore(), () => this.readModels()]);
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      void reply.status(503);
+      return error.getResponse() as HealthCheckResult;
+    }
+  }
+
+  private async eventStore() {
+    const indicator = this.indicators.check('event_store');
+    try {
+      return indicator.up({ adapter: 'sqlite', head_position: await this.store.headPosition() });
+    } catch (error) {
+      return indicator.down({ message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  /** Up while every projection runs; a failing one is reported with its error and lag. */
+  private async readModels() {
+    const indicator = this.indicators.check('projections');
+    const statuses = await this.projections.status();
+    const projections = Object.fromEntries(statuses.map(({ name, ...status }) => [name, status]));
+    return statuses.some((s) => s.error !== null) ? indicator.down({ projections }) : indicator.up({ projections });
+  }
+}

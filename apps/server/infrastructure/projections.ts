@@ -1,0 +1,5 @@
+import { deploymentsProjection } from '../../../libs/read-models/deployments/deployments.projection';
+import type { Projection } from '../../../libs/read-models/projection';
+
+/** Every projection the server runs. */
+export const PROJECTIONS: readonly Projection[] = [deploymentsProjection];

@@ -1,0 +1,69 @@
+import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLOCK, IDS } from '../../../libs/application/shared/tokens';
+import type { Clock } from '../../../libs/domain/shared/time';
+import { EVENT_STORE, type EventStore } from '../../../libs/event-store/event-store.port';
+import { systemClock, uuidv7Generator } from '../../../libs/event-store/ids';
+import { createSerializer } from '../../../libs/event-store/serializer';
+import { SqliteEventStore } from '../../../libs/event-store/sqlite/sqlite-event-store';
+import { SHIPLOG_UPCASTERS } from '../../../libs/event-store/upcasters';
+import { ProjectionRunner } from '../../../libs/read-models/projection-runner';
+import { READ_STORE, type ReadStore } from '../../../libs/read-models/read-store.port';
+import { SqliteReadStore } from '../../../libs/read-models/sqlite/sqlite-read-store';
+import { SERVER_CONFIG, type ServerConfig } from '../config';
+import { ReadConsistency } from './consistency';
+import { PROJECTIONS } from './projections';
+
+/** Starts the projections once the app is wired, and closes everything in order on shutdown. */
+@Injectable()
+class StorageLifecycle implements OnModuleInit, OnApplicationShutdown {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(READ_STORE) private readonly readStore: ReadStore,
+    private readonly projections: ProjectionRunner,
+  ) {}
+
+  onModuleInit(): Promise<void> {
+    return this.projections.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.projections.stop();
+    await this.readStore.close();
+    await this.store.close();
+  }
+}
+
+@Global()
+@Module({
+  providers: [
+    { provide: CLOCK, useValue: systemClock },
+    { provide: IDS, useFactory: (clock: Clock) => uuidv7Generator(clock), inject: [CLOCK] },
+    {
+      provide: EVENT_STORE,
+      useFactory: (config: ServerConfig, clock: Clock) => {
+        mkdirSync(config.dataDir, { recursive: true });
+        return SqliteEventStore.open({ file: join(config.dataDir, 'events.db'), clock, serializer: createSerializer(SHIPLOG_UPCASTERS) });
+      },
+      inject: [SERVER_CONFIG, CLOCK],
+    },
+    {
+      provide: READ_STORE,
+      useFactory: (config: ServerConfig) => new SqliteReadStore(join(config.dataDir, 'read-models.db')),
+      inject: [SERVER_CONFIG],
+    },
+    {
+      provide: ProjectionRunner,
+      useFactory: (store: EventStore, readStore: ReadStore) => {
+        const logger = new Logger('Projections');
+        return new ProjectionRunner(store, readStore, PROJECTIONS, (message) => logger.warn(message));
+      },
+      inject: [EVENT_STORE, READ_STORE],
+    },
+    ReadConsistency,
+    StorageLifecycle,
+  ],
+  exports: [CLOCK, IDS, EVENT_STORE, READ_STORE, ProjectionRunner, ReadConsistency],
+})
+export class StorageModule {}

@@ -1,0 +1,32 @@
+import type { DomainErrorCode } from '../../../libs/domain/shared/domain-error';
+
+/** Problems the HTTP layer raises itself, besides the domain's rule violations. */
+export type HttpProblemCode =
+  | 'validation-failed'
+  | 'malformed-json'
+  | 'unsupported-media-type'
+  | 'payload-too-large'
+  | 'not-found'
+  | 'method-not-allowed'
+  | 'concurrency-conflict'
+  | 'service-unavailable'
+  | 'internal-error';
+
+export type ProblemCode = DomainErrorCode | HttpProblemCode;
+
+/** The one table from problem codes to HTTP statuses: an unmapped code does not compile. */
+export const PROBLEM_MAP: Record<ProblemCode, { status: number; title: string }> = {
+  'unknown-status': { status: 400, title: 'Unknown status' },
+  'invalid-name': { status: 400, title: 'Invalid name' },
+  'terminal-status-conflict': { status: 409, title: 'Deployment already finished' },
+  'deployment-not-found': { status: 404, title: 'Deployment not found' },
+  'validation-failed': { status: 400, title: 'Invalid request' },
+  'malformed-json': { status: 400, title: 'Malformed JSON' },
+  'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
+  'payload-too-large': { status: 413, title: 'Request body too large' },
+  'not-found': { status: 404, title: 'Not found' },
+  'method-not-allowed': { status: 405, title: 'Method not allowed' },
+  'concurrency-conflict': { status: 409, title: 'Concurrent update, retry the request' },
+  'service-unavailable': { status: 503, title: 'Service unavailable' },
+  'internal-error': { status: 500, title: 'Internal error' },
+};

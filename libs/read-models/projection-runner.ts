@@ -1,0 +1,100 @@
+import type { EventStore, RecordedEvent, Subscription } from '../event-store/event-store.port';
+import type { Projection } from './projection';
+import type { ReadStore } from './read-store.port';
+
+export type ProjectionStatus = { name: string; position: number; lag: number; error: string | null };
+
+type Waiter = { position: number; resolve: (caughtUp: boolean) => void };
+
+/**
+ * Runs each projection from its own checkpoint on its own catch-up subscription. A batch of events and the
+ * new checkpoint are committed together, so a crash replays at most an uncommitted batch, never half of one.
+ */
+export class ProjectionRunner {
+  private readonly positions = new Map<string, number>();
+  private readonly errors = new Map<string, string>();
+  private readonly subscriptions: Subscription[] = [];
+  private waiters: Waiter[] = [];
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly readStore: ReadStore,
+    readonly projections: readonly Projection[],
+    private readonly log: (message: string) => void = () => undefined,
+  ) {}
+
+  async start(): Promise<void> {
+    for (const projection of this.projections) {
+      const from = await this.readStore.prepare(projection);
+      this.positions.set(projection.name, from);
+      const handles = new Set<string>(projection.handles);
+      this.subscriptions.push(
+        this.store.subscribeToAll({
+          fromPosition: from,
+          handler: (events) => this.project(projection, handles, events),
+          onError: (error, attempt) => {
+            const message = error instanceof Error ? error.message : String(error);
+            this.errors.set(projection.name, message);
+            this.log(`projection ${projection.name} failed (attempt ${attempt}), retrying: ${message}`);
+          },
+        }),
+      );
+    }
+  }
+
+  private async project(projection: Projection, handles: ReadonlySet<string>, events: readonly RecordedEvent[]): Promise<void> {
+    const position = events[events.length - 1]!.position;
+    await this.readStore.commit(projection.name, position, async (tx) => {
+      for (const event of events) if (handles.has(event.type)) await projection.apply(tx, event);
+    });
+    this.positions.set(projection.name, position);
+    this.errors.delete(projection.name);
+    this.releaseWaiters();
+  }
+
+  private lowestPosition(): number {
+    return Math.min(...this.positions.values());
+  }
+
+  private releaseWaiters(): void {
+    const lowest = this.lowestPosition();
+    const [due, waiting] = [this.waiters.filter((w) => w.position <= lowest), this.waiters.filter((w) => w.position > lowest)];
+    this.waiters = waiting;
+    for (const waiter of due) waiter.resolve(true);
+  }
+
+  /**
+   * Resolves true once every projection has applied `position`, or false after `timeoutMs`.
+   * Queries use it for read-your-writes: they wait for the head position they observed.
+   */
+  waitFor(position: number, timeoutMs: number): Promise<boolean> {
+    if (this.positions.size === 0 || this.lowestPosition() >= position) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        position,
+        resolve: (caughtUp) => {
+          clearTimeout(timer);
+          resolve(caughtUp);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve(false);
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
+  }
+
+  async status(): Promise<ProjectionStatus[]> {
+    const head = await this.store.headPosition();
+    return this.projections.map(({ name }) => {
+      const position = this.positions.get(name) ?? 0;
+      return { name, position, lag: Math.max(0, head - position), error: this.errors.get(name) ?? null };
+    });
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.subscriptions.splice(0).map((s) => s.stop()));
+    for (const waiter of this.waiters.splice(0)) waiter.resolve(false);
+  }
+}

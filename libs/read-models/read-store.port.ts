@@ -1,0 +1,46 @@
+/** A document with a string id; projections store read models as documents in named collections. */
+export type Doc = { id: string } & Record<string, unknown>;
+
+export type Scalar = string | number | boolean | null;
+export type Condition = Scalar | { in: readonly Scalar[] } | { gt?: Scalar; gte?: Scalar; lt?: Scalar; lte?: Scalar };
+export type SortDirection = 'asc' | 'desc';
+
+export type FindQuery = {
+  where?: Readonly<Record<string, Condition>>;
+  /** The last entry should be unique (e.g. `id`) so keyset paging is stable. */
+  orderBy?: readonly (readonly [field: string, direction: SortDirection])[];
+  /** Keyset paging: the orderBy values of the last row of the previous page. */
+  after?: readonly Scalar[];
+  limit?: number;
+};
+
+/** Collections are declared with the field lists each query filters and sorts on, so every adapter can index them. */
+export type CollectionDef = { name: string; indexes: readonly (readonly string[])[] };
+
+/**
+ * A projection's unit of work: reads see the work's own writes; nothing is visible to queries until the
+ * runner commits the writes together with the projection's checkpoint.
+ */
+export interface ReadTx {
+  get<T extends Doc>(collection: string, id: string): Promise<T | null>;
+  put(collection: string, doc: Doc): void;
+  delete(collection: string, id: string): void;
+}
+
+export type ProjectionIdentity = { name: string; version: number; collections: readonly CollectionDef[] };
+
+export interface ReadStore {
+  /**
+   * Creates the projection's collections and returns its checkpoint. A projection whose version changed
+   * starts again from position 0 on empty collections.
+   */
+  prepare(projection: ProjectionIdentity): Promise<number>;
+  /** Runs `work` and commits its writes with the new checkpoint atomically. */
+  commit(projection: string, position: number, work: (tx: ReadTx) => Promise<void>): Promise<void>;
+  checkpoint(projection: string): Promise<number | null>;
+  get<T extends Doc>(collection: string, id: string): Promise<T | null>;
+  find<T extends Doc>(collection: string, query?: FindQuery): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+export const READ_STORE = Symbol('ReadStore');

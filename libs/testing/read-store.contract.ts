@@ -1,0 +1,104 @@
+import type { Doc, ReadStore } from '../read-models/read-store.port';
+
+export type ReadStoreHarness = { open(): Promise<ReadStore>; cleanup(): Promise<void> };
+export type ReadStoreFactory = (() => Promise<ReadStoreHarness>) | { skip: string };
+
+const projection = (version = 1) => ({
+  name: 'things',
+  version,
+  collections: [{ name: 'things', indexes: [['kind', 'rank', 'id'], ['rank', 'id']] }],
+});
+
+type Thing = Doc & { kind: string; rank: number; active: boolean; note: string | null };
+
+const thing = (id: string, kind: string, rank: number, active = true, note: string | null = null): Thing => ({ id, kind, rank, active, note });
+
+/** The behaviour every read store adapter must have; imported by each adapter's test file. */
+export const describeReadStoreContract = (adapter: string, factory: ReadStoreFactory): void => {
+  if ('skip' in factory) {
+    describe(`ReadStore contract: ${adapter}`, () => {
+      it.skip(`skipped: ${factory.skip}`, () => undefined);
+    });
+    console.warn(`ReadStore contract for ${adapter} skipped: ${factory.skip}`);
+    return;
+  }
+
+  describe(`ReadStore contract: ${adapter}`, () => {
+    let harness: ReadStoreHarness;
+    let store: ReadStore;
+
+    beforeEach(async () => {
+      harness = await factory();
+      store = await harness.open();
+      await store.prepare(projection());
+    });
+    afterEach(async () => {
+      await store.close();
+      await harness.cleanup();
+    });
+
+    const seed = (...things: Thing[]) => store.commit('things', 10, async (tx) => things.forEach((t) => tx.put('things', t)));
+
+    it('commits writes together with the checkpoint, and reads its own writes inside the unit of work', async () => {
+      await store.commit('things', 7, async (tx) => {
+        tx.put('things', thing('a', 'x', 1));
+        expect(await tx.get('things', 'a')).toMatchObject({ rank: 1 });
+        tx.put('things', { ...(await tx.get<Thing>('things', 'a'))!, rank: 2 });
+      });
+      expect(await store.get('things', 'a')).toEqual(thing('a', 'x', 2));
+      expect(await store.checkpoint('things')).toBe(7);
+    });
+
+    it('writes nothing and keeps the checkpoint when the unit of work fails', async () => {
+      await expect(
+        store.commit('things', 9, async (tx) => {
+          tx.put('things', thing('a', 'x', 1));
+          throw new Error('projection bug');
+        }),
+      ).rejects.toThrow('projection bug');
+      expect(await store.get('things', 'a')).toBeNull();
+      expect(await store.checkpoint('things')).toBe(0);
+    });
+
+    it('deletes documents', async () => {
+      await seed(thing('a', 'x', 1));
+      await store.commit('things', 11, async (tx) => tx.delete('things', 'a'));
+      expect(await store.get('things', 'a')).toBeNull();
+    });
+
+    it('filters by equality, booleans, null, lists and ranges', async () => {
+      await seed(thing('a', 'x', 1), thing('b', 'y', 2, false), thing('c', 'x', 3, true, 'n'), thing('d', 'z', 4));
+      const ids = async (where: Parameters<ReadStore['find']>[1]) => (await store.find('things', { ...where, orderBy: [['id', 'asc']] })).map((t) => t.id);
+      expect(await ids({ where: { kind: 'x' } })).toEqual(['a', 'c']);
+      expect(await ids({ where: { active: false } })).toEqual(['b']);
+      expect(await ids({ where: { note: null } })).toEqual(['a', 'b', 'd']);
+      expect(await ids({ where: { kind: { in: ['y', 'z'] } } })).toEqual(['b', 'd']);
+      expect(await ids({ where: { kind: { in: [] } } })).toEqual([]);
+      expect(await ids({ where: { rank: { gte: 2, lt: 4 } } })).toEqual(['b', 'c']);
+    });
+
+    it('sorts and pages with a keyset that never repeats or skips rows', async () => {
+      await seed(thing('a', 'x', 2), thing('b', 'x', 1), thing('c', 'x', 2), thing('d', 'x', 3), thing('e', 'y', 2));
+      const orderBy = [
+        ['rank', 'desc'],
+        ['id', 'asc'],
+      ] as const;
+      const first = await store.find<Thing>('things', { orderBy, limit: 2 });
+      expect(first.map((t) => t.id)).toEqual(['d', 'a']);
+      const second = await store.find<Thing>('things', { orderBy, after: [2, 'a'], limit: 2 });
+      expect(second.map((t) => t.id)).toEqual(['c', 'e']);
+      const third = await store.find<Thing>('things', { orderBy, after: [2, 'e'], limit: 2 });
+      expect(third.map((t) => t.id)).toEqual(['b']);
+    });
+
+    it('keeps checkpoints across restarts and resets a projection whose version changed', async () => {
+      await seed(thing('a', 'x', 1));
+      await store.close();
+      store = await harness.open();
+      expect(await store.prepare(projection(1))).toBe(10);
+      expect(await store.get('things', 'a')).not.toBeNull();
+      expect(await store.prepare(projection(2))).toBe(0);
+      expect(await store.get('things', 'a')).toBeNull();
+    });
+  });
+};
