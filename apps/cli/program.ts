@@ -1,0 +1,21 @@
+import { Command } from 'commander';
+import { packageVersion } from './package-info';
+
+export type CliIo = { out: (text: string) => void; err: (text: string) => void; env: NodeJS.ProcessEnv };
+
+/** The `shiplog` command line; each command group adds itself here. */
+export const buildProgram = (io: CliIo): Command => {
+  const version = packageVersion();
+  const program = new Command('shiplog')
+    .description('Shiplog: deployment ledger and control plane.\nServer URL and token come from SHIPLOG_URL and SHIPLOG_TOKEN.')
+    .version(version, '-V, --version', 'print the CLI version')
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .showHelpAfterError('(run "shiplog --help" for usage)');
+
+  program
+    .command('version')
+    .description('print the CLI version and the Node.js runtime')
+    .action(() => io.out(`shiplog ${version} (node ${process.version})\n`));
+
+  return program;
+};
