@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { packageVersion } from '../cli/package-info';
 import { AppModule } from './app.module';
 import type { ServerConfig } from './config';
 import { ProblemFilter } from './problems/problem.filter';
@@ -25,5 +27,14 @@ export const createApp = async (config: ServerConfig): Promise<NestFastifyApplic
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(new StrictValidationPipe());
   app.enableShutdownHooks();
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Shiplog API')
+      .setDescription('Deployment ledger and control plane. Errors are RFC 9457 application/problem+json with the offending fields.')
+      .setVersion(packageVersion())
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   return app;
 };

@@ -10,6 +10,8 @@ export type EventMetadata = {
   prevHash: string;
   /** sha256(prevHash + canonical JSON of this event without the hashes). */
   hash: string;
+  /** Fingerprint of the request that carried `idempotencyKey`, to refuse the key's reuse for another request. */
+  requestHash?: string;
 };
 
 /** The envelope every adapter stores (DESIGN §3). Revisions are per stream and 0-based; positions are global, from 1. */
@@ -25,6 +27,9 @@ export interface RecordedEvent<Type extends string = string, Data = unknown> {
   data: Data;
   metadata: EventMetadata;
 }
+
+/** The recorded form of a domain event union, kept discriminated by `type`. */
+export type Recorded<E extends { type: string; data: unknown }> = E extends unknown ? RecordedEvent<E['type'], E['data']> : never;
 
 export type EventToAppend = {
   /** Defaults to a fresh UUIDv7; pass a deterministic id to make a retried append a no-op. */
@@ -48,6 +53,7 @@ export type AppendOptions = {
   correlationId?: string;
   causationId?: string;
   idempotencyKey?: string;
+  requestHash?: string;
 };
 
 export type AppendResult = {

@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { laneStream, type LaneEvent } from '../domain/deployments/lane.events';
 import { SqliteEventStore } from '../event-store/sqlite/sqlite-event-store';
 import { eventually } from '../testing/eventually';
+import { buildsProjection } from './builds/builds.projection';
 import { deploymentsProjection, DEPLOYMENTS, type DeploymentView } from './deployments/deployments.projection';
 import { DeploymentQueries } from './deployments/deployments.queries';
+import { decodeCursor } from './shared/paging';
 import { ProjectionRunner } from './projection-runner';
 import { SqliteReadStore } from './sqlite/sqlite-read-store';
 
@@ -20,7 +22,8 @@ describe('projection runner with the deployments projection (SQLite)', () => {
 
   const start = async (projection = deploymentsProjection) => {
     readStore = new SqliteReadStore(join(dir, 'read.db'));
-    runner = new ProjectionRunner(store, readStore, [projection]);
+    // Deployment queries show each version's build, so the builds projection runs alongside.
+    runner = new ProjectionRunner(store, readStore, [projection, buildsProjection]);
     await runner.start();
   };
   const stop = async () => {
@@ -63,7 +66,10 @@ describe('projection runner with the deployments projection (SQLite)', () => {
     await start();
     const { position } = await append(lifecycle('started', 'd1', '1.0.0', '2026-11-23T10:00:00.000Z'));
     await runner.waitFor(position, 2_000);
-    expect(await runner.status()).toEqual([{ name: 'deployments', position, lag: 0, error: null }]);
+    expect(await runner.status()).toEqual([
+      { name: 'deployments', position, lag: 0, error: null },
+      { name: 'builds', position, lag: 0, error: null },
+    ]);
   });
 
   it('resumes from its checkpoint after a restart and gives the same rows as a full replay', async () => {
@@ -93,7 +99,7 @@ describe('projection runner with the deployments projection (SQLite)', () => {
     const queries = new DeploymentQueries(readStore);
     const page1 = await queries.list({}, 2, null);
     expect(page1.items.map((d) => d.id)).toEqual(['d4', 'd3']);
-    const page2 = await queries.list({}, 2, JSON.parse(Buffer.from(page1.next_cursor!, 'base64url').toString()));
+    const page2 = await queries.list({}, 2, decodeCursor(page1.next_cursor!));
     expect(page2.items.map((d) => d.id)).toEqual(['d2', 'd1']);
     const filtered = await queries.list({ version: '1.0.3', status: 'started' }, 10, null);
     expect(filtered).toEqual({ items: [expect.objectContaining({ id: 'd3' })], next_cursor: null });
@@ -101,7 +107,7 @@ describe('projection runner with the deployments projection (SQLite)', () => {
 
   it('wakes on append without waiting for the idle poll', async () => {
     await start();
-    await eventually(async () => expect(await runner.status()).toHaveLength(1));
+    await eventually(async () => expect(await runner.status()).toHaveLength(2));
     const { position } = await append(lifecycle('started', 'd1', '1.0.0', '2026-11-23T10:00:00.000Z'));
     expect(await runner.waitFor(position, 200)).toBe(true);
   });

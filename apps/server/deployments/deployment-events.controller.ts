@@ -1,12 +1,10 @@
-import { Body, Controller, Headers, Post, Res } from '@nestjs/common';
+import { Body, Controller, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import type { FastifyReply } from 'fastify';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LaneCommandEnvelope, type LaneOutcome } from '../../../libs/application/deployments/lane.command-handler';
-import type { Actor } from '../../../libs/event-store/event-store.port';
+import { commandMetaOf, idempotencyKeyOf } from '../infrastructure/request-meta';
 import { DeploymentEventDto, toReportCommand } from './deployment-event.dto';
-
-/** Until access control lands every request is recorded as anonymous; the actor slot is already in every event. */
-const ANONYMOUS: Actor = { kind: 'anonymous', id: 'anonymous', name: 'anonymous' };
 
 export type DeploymentEventResponse = {
   event_id: string;
@@ -18,6 +16,8 @@ export type DeploymentEventResponse = {
   status: string;
   occurred_at: string;
   duplicate: boolean;
+  late: boolean;
+  is_rollback: boolean;
   position: number;
 };
 
@@ -28,26 +28,31 @@ const toResponse = ({ event, deploymentId, duplicate, position }: LaneOutcome): 
   product_name: event.data.product,
   version: event.data.version,
   environment_name: event.data.environment,
-  status: event.type.slice('deployment.'.length),
+  status: event.type === 'deployment.reported_late' ? event.data.status : event.type.slice('deployment.'.length),
   occurred_at: event.occurredAt,
   duplicate,
+  late: event.type === 'deployment.reported_late',
+  is_rollback: 'is_rollback' in event.data && event.data.is_rollback === true,
   position,
 });
 
+@ApiTags('Versioner-compatible ingestion')
 @Controller('deployment-events')
 export class DeploymentEventsController {
   constructor(private readonly commands: CommandBus) {}
 
-  /** 201 once the event is durable; 200 with `duplicate: true` when it repeats what is already recorded. */
   @Post()
-  async report(
-    @Body() body: DeploymentEventDto,
-    @Headers('x-correlation-id') correlationId: string | undefined,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<DeploymentEventResponse> {
-    const outcome = await this.commands.execute(
-      new LaneCommandEnvelope(toReportCommand(body), { actor: ANONYMOUS, correlationId: correlationId ?? String(reply.request.id) }),
-    );
+  @ApiOperation({
+    summary: 'Report a deployment status',
+    description:
+      '201 once the event is durable; 200 with `duplicate: true` when it repeats what is recorded; 409 for a different terminal status ' +
+      'or another scm_sha for a known version; 422 when an idempotency key is reused for a different body.',
+  })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A retry with the same key returns the original response.' })
+  async report(@Body() body: DeploymentEventDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<DeploymentEventResponse> {
+    const key = idempotencyKeyOf(request, 'deployment-events', body.event_id);
+    const outcome = await this.commands.execute(new LaneCommandEnvelope(toReportCommand(body), commandMetaOf(request, key)));
+    if (outcome.replayed) void reply.header('idempotent-replayed', 'true');
     void reply.status(outcome.duplicate ? 200 : 201);
     return toResponse(outcome);
   }

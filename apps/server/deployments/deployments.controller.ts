@@ -1,15 +1,29 @@
-import { Controller, Get, NotFoundException, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, Inject, NotFoundException, Param, Query, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import type { FastifyReply } from 'fastify';
+import { deploymentTimeline, type TimelineEntry } from '../../../libs/application/deployments/deployment-timeline';
 import { parseDeploymentStatus } from '../../../libs/domain/deployments/statuses';
 import { NAME_PATTERN, NAME_RULE } from '../../../libs/domain/shared/names';
-import type { DeploymentView } from '../../../libs/read-models/deployments/deployments.projection';
-import { DEFAULT_PAGE_SIZE, DeploymentQueries, MAX_PAGE_SIZE, decodeCursor, type Page } from '../../../libs/read-models/deployments/deployments.queries';
-import { ProblemException } from '../problems/problem';
+import { EVENT_STORE, type EventStore } from '../../../libs/event-store/event-store.port';
+import { DeploymentQueries, type DeploymentItem } from '../../../libs/read-models/deployments/deployments.queries';
+import { toPrdDeployment, toSpecStatus } from '../../../libs/read-models/deployments/vocabularies';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decodeCursor, type Page } from '../../../libs/read-models/shared/paging';
+import { StateQueries, type StateMatrix } from '../../../libs/read-models/state/state.queries';
 import { ReadConsistency } from '../infrastructure/consistency';
+import { definedOnly, IsInstant, toInstant } from '../infrastructure/dto-helpers';
+import { ProblemException } from '../problems/problem';
 
-export class ListDeploymentsQuery {
+export class PageQuery {
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_PAGE_SIZE)
+  limit?: number;
+
+  @IsOptional() @IsString()
+  cursor?: string;
+}
+
+export class ListDeploymentsQuery extends PageQuery {
   @IsOptional() @Matches(NAME_PATTERN, { message: `product ${NAME_RULE}` })
   product?: string;
 
@@ -23,49 +37,111 @@ export class ListDeploymentsQuery {
   @IsOptional() @IsString() @Length(1, 128)
   version?: string;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_PAGE_SIZE)
-  limit?: number;
+  @IsOptional() @IsString() @Length(1, 256)
+  deployed_by?: string;
 
-  @IsOptional() @IsString()
-  cursor?: string;
+  @IsOptional() @IsInstant()
+  since?: string;
+
+  @IsOptional() @IsInstant()
+  until?: string;
+
+  @IsOptional() @IsInstant()
+  as_of?: string;
 }
 
-@Controller('deployments')
+export class ProjectDeploymentsQuery extends PageQuery {
+  @IsOptional() @Matches(NAME_PATTERN, { message: `environment ${NAME_RULE}` })
+  environment?: string;
+}
+
+export class StateQuery {
+  @IsOptional() @Matches(NAME_PATTERN, { message: `product ${NAME_RULE}` })
+  product?: string;
+}
+
+export const cursorOf = (query: PageQuery) => {
+  if (query.cursor === undefined) return null;
+  const after = decodeCursor(query.cursor);
+  if (after === null) {
+    throw new ProblemException('validation-failed', 'cursor is not one this server issued; pass next_cursor from a previous page.', [
+      { field: 'cursor', message: 'invalid cursor' },
+    ]);
+  }
+  return after;
+};
+
+@ApiTags('Deployments')
+@Controller()
 export class DeploymentsController {
   constructor(
     private readonly queries: DeploymentQueries,
+    private readonly state: StateQueries,
     private readonly consistency: ReadConsistency,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
 
-  /** Newest first, `{items, next_cursor}`; pass `next_cursor` back as `cursor` for the next page. */
-  @Get()
-  async list(@Query() query: ListDeploymentsQuery, @Res({ passthrough: true }) reply: FastifyReply): Promise<Page<DeploymentView>> {
-    const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
-    if (query.cursor !== undefined && after === null) {
-      throw new ProblemException('validation-failed', 'cursor is not one this server issued; pass next_cursor from a previous page.', [
-        { field: 'cursor', message: 'invalid cursor' },
-      ]);
-    }
-    await this.markConsistency(reply);
-    const filter = {
-      ...(query.product === undefined ? {} : { product: query.product }),
-      ...(query.environment === undefined ? {} : { environment: query.environment }),
-      ...(query.status === undefined ? {} : { status: parseDeploymentStatus(query.status) }),
-      ...(query.version === undefined ? {} : { version: query.version }),
-    };
+  @Get('deployments')
+  @ApiOperation({ summary: 'Deployment history, newest first', description: '`{items, next_cursor}`; pass next_cursor back as `cursor`. `status` accepts aliases.' })
+  async list(@Query() query: ListDeploymentsQuery, @Res({ passthrough: true }) reply: FastifyReply): Promise<Page<DeploymentItem>> {
+    const after = cursorOf(query);
+    await this.consistency.catchUp(reply);
+    const filter = definedOnly({
+      product: query.product,
+      environment: query.environment,
+      status: query.status === undefined ? undefined : parseDeploymentStatus(query.status),
+      version: query.version,
+      deployed_by: query.deployed_by,
+      since: toInstant(query.since),
+      until: toInstant(query.until),
+      as_of: toInstant(query.as_of),
+    });
     return this.queries.list(filter, query.limit ?? DEFAULT_PAGE_SIZE, after);
   }
 
-  @Get(':id')
-  async get(@Param('id') id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<DeploymentView> {
-    await this.markConsistency(reply);
+  @Get('deployments/:id')
+  @ApiOperation({ summary: 'One deployment with its build and its event timeline' })
+  async get(@Param('id') id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<DeploymentItem & { events: TimelineEntry[] }> {
+    const deployment = await this.found(id, reply);
+    return { ...deployment, events: await deploymentTimeline(this.store, deployment.product, deployment.environment, id) };
+  }
+
+  @Get('state')
+  @ApiOperation({ summary: 'Environment × product matrix', description: 'Columns in promotion order; `drift` marks a version that differs from the upstream environment.' })
+  async matrix(@Query() query: StateQuery, @Res({ passthrough: true }) reply: FastifyReply): Promise<StateMatrix> {
+    await this.consistency.catchUp(reply);
+    return this.state.matrix(definedOnly({ product: query.product }));
+  }
+
+  @Get('api/deployments/:id')
+  @ApiTags('PRD-018 vocabulary')
+  @ApiOperation({ summary: 'A deployment as PRD-018 models it (statuses pending, building, deploying, success, failed, cancelled, rolled_back)' })
+  async prdDeployment(@Param('id') id: string, @Res({ passthrough: true }) reply: FastifyReply) {
+    return toPrdDeployment(await this.found(id, reply));
+  }
+
+  @Get('api/projects/:id/deployments')
+  @ApiTags('PRD-018 vocabulary')
+  @ApiOperation({ summary: "A project's (product's) deployments, newest first, in PRD-018 vocabulary" })
+  async projectDeployments(@Param('id') product: string, @Query() query: ProjectDeploymentsQuery, @Res({ passthrough: true }) reply: FastifyReply) {
+    const after = cursorOf(query);
+    await this.consistency.catchUp(reply);
+    const page = await this.queries.list(definedOnly({ product, environment: query.environment }), query.limit ?? DEFAULT_PAGE_SIZE, after);
+    return { items: page.items.map(toPrdDeployment), next_cursor: page.next_cursor };
+  }
+
+  @Get('api/v1/deployments/:id/status')
+  @ApiTags('Deployment API spec vocabulary')
+  @ApiOperation({ summary: "A deployment's status as the deployment API spec models it (running, deployed, failed, rolling_back, …)" })
+  async specStatus(@Param('id') id: string, @Res({ passthrough: true }) reply: FastifyReply) {
+    const deployment = await this.found(id, reply);
+    return toSpecStatus(deployment, await this.queries.lane(deployment.product, deployment.environment));
+  }
+
+  private async found(id: string, reply: FastifyReply): Promise<DeploymentItem> {
+    await this.consistency.catchUp(reply);
     const deployment = await this.queries.get(id);
     if (!deployment) throw new NotFoundException(`No deployment with id ${id}`);
     return deployment;
-  }
-
-  /** A read that could not wait for the projections says so instead of silently serving older data. */
-  private async markConsistency(reply: FastifyReply): Promise<void> {
-    if (!(await this.consistency.catchUp())) void reply.header('shiplog-consistency', 'stale');
   }
 }

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { EVENT_STORE, type EventStore } from '../../../libs/event-store/event-store.port';
 import { ProjectionRunner } from '../../../libs/read-models/projection-runner';
 import { SERVER_CONFIG, type ServerConfig } from '../config';
@@ -15,8 +16,12 @@ export class ReadConsistency {
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
   ) {}
 
-  /** True when the read models include everything acknowledged before the call; false if the wait timed out. */
-  async catchUp(): Promise<boolean> {
-    return this.projections.waitFor(await this.store.headPosition(), this.config.consistencyTimeoutMs);
+  /**
+   * Waits until the read models include everything acknowledged before the call. A read that could not
+   * wait long enough says so (`Shiplog-Consistency: stale`) instead of silently serving older data.
+   */
+  async catchUp(reply: FastifyReply): Promise<void> {
+    const caughtUp = await this.projections.waitFor(await this.store.headPosition(), this.config.consistencyTimeoutMs);
+    if (!caughtUp) void reply.header('shiplog-consistency', 'stale');
   }
 }

@@ -1,5 +1,7 @@
+import { buildsProjection } from '../../../libs/read-models/builds/builds.projection';
+import { catalogProjection } from '../../../libs/read-models/catalog/catalog.projection';
 import { deploymentsProjection } from '../../../libs/read-models/deployments/deployments.projection';
 import type { Projection } from '../../../libs/read-models/projection';
 
 /** Every projection the server runs. */
-export const PROJECTIONS: readonly Projection[] = [deploymentsProjection];
+export const PROJECTIONS: readonly Projection[] = [deploymentsProjection, buildsProjection, catalogProjection];

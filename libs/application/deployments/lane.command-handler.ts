@@ -1,20 +1,27 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { buildStream } from '../../domain/builds/build.events';
+import { evolveBuild, initialBuildState } from '../../domain/builds/build.decider';
 import type { LaneCommand } from '../../domain/deployments/lane.commands';
-import { decideLane, evolveLane, initialLaneState, deploymentOfVersion } from '../../domain/deployments/lane.decider';
+import { decideLane, deploymentOfReport, evolveLane, initialLaneState } from '../../domain/deployments/lane.decider';
 import { laneStream, type LaneEvent } from '../../domain/deployments/lane.events';
 import type { Clock, IdGenerator } from '../../domain/shared/time';
-import { EVENT_STORE, type EventStore, type RecordedEvent } from '../../event-store/event-store.port';
+import { EVENT_STORE, type EventStore, type Recorded } from '../../event-store/event-store.port';
+import { CatalogRegistrar } from '../catalog/catalog.registrar';
 import type { CommandMeta } from '../shared/command-meta';
-import { retryOnConflict } from '../shared/retry-on-conflict';
+import { executeOnStream, findRecorded, loadStream, requestHash, StreamStateCache } from '../shared/stream-command';
 import { CLOCK, IDS } from '../shared/tokens';
+
+export type LaneRecorded = Recorded<LaneEvent>;
 
 export type LaneOutcome = {
   /** True when the report repeated what the lane already knew: nothing was appended. */
   duplicate: boolean;
+  /** True when an earlier request with the same idempotency key had already appended these events. */
+  replayed: boolean;
   deploymentId: string;
   /** The event that records the reported status (the new one, or the earlier one for a duplicate). */
-  event: RecordedEvent<LaneEvent['type'], LaneEvent['data']>;
+  event: LaneRecorded;
   /** Global position of the last event written, for read-your-writes. */
   position: number;
 };
@@ -29,38 +36,45 @@ export class LaneCommandEnvelope extends Command<LaneOutcome> {
   }
 }
 
-type LaneRecorded = LaneOutcome['event'];
+const LANE = { initialState: initialLaneState, evolve: evolveLane };
+const BUILD = { initialState: initialBuildState, evolve: evolveBuild };
 
 @CommandHandler(LaneCommandEnvelope)
 export class LaneCommandHandler implements ICommandHandler<LaneCommandEnvelope> {
+  private readonly cache = new StreamStateCache();
+
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(IDS) private readonly ids: IdGenerator,
+    private readonly catalog: CatalogRegistrar,
   ) {}
 
-  execute({ command, meta }: LaneCommandEnvelope): Promise<LaneOutcome> {
-    const { product, environment, version } = command.data;
-    const stream = laneStream(product, environment);
-    return retryOnConflict(async () => {
-      const { events, revision } = await this.store.readStream(stream);
-      const history = events as LaneRecorded[];
-      const lane = history.reduce(evolveLane, initialLaneState);
-      const decided = decideLane(command, lane, { now: this.clock.now(), newDeploymentId: () => this.ids.next() });
-      if (decided.length === 0) return this.duplicateOf(history, deploymentOfVersion(lane, version)!, command.data.status);
-      const appended = await this.store.append(
-        stream,
-        decided.map((event) => ({ type: event.type, data: event.data, occurredAt: event.data.occurred_at })),
-        { expectedRevision: revision, ...meta },
-      );
-      const last = appended.events[appended.events.length - 1] as LaneRecorded;
-      return { duplicate: false, deploymentId: last.data.deployment_id, event: last, position: appended.position };
-    });
-  }
-
-  private duplicateOf(history: LaneRecorded[], deploymentId: string, status: string): LaneOutcome {
-    const mine = history.filter((e) => e.data.deployment_id === deploymentId);
-    const event = mine.findLast((e) => e.type === `deployment.${status}`) ?? mine[mine.length - 1]!;
-    return { duplicate: true, deploymentId, event, position: event.position };
+  async execute({ command, meta }: LaneCommandEnvelope): Promise<LaneOutcome> {
+    const report = command.data;
+    await this.catalog.ensure(
+      [
+        { type: 'RegisterProduct', data: { name: report.product } },
+        { type: 'CreateEnvironment', data: { name: report.environment } },
+      ],
+      meta,
+    );
+    const stream = laneStream(report.product, report.environment);
+    const build = await loadStream(this.store, this.cache, buildStream(report.product, report.version), BUILD);
+    const result = await executeOnStream(
+      this.store,
+      this.cache,
+      stream,
+      LANE,
+      (lane) => decideLane(command, lane, { now: this.clock.now(), newDeploymentId: () => this.ids.next(), buildSha: build.state.sha }),
+      { ...meta, requestHash: requestHash(command) },
+    );
+    if (result.kind === 'appended') {
+      const last = result.events[result.events.length - 1]!;
+      return { duplicate: false, replayed: result.replayed, deploymentId: last.data.deployment_id, event: last, position: result.position };
+    }
+    const deploymentId = deploymentOfReport(result.state, report)!;
+    const event = await findRecorded<LaneRecorded>(this.store, stream, (e) => e.data.deployment_id === deploymentId, `deployment.${report.status}`);
+    return { duplicate: true, replayed: false, deploymentId, event, position: event.position };
   }
 }

@@ -8,6 +8,8 @@ export type ReportDeploymentStatus = {
     environment: string;
     version: string;
     status: CanonicalStatus;
+    /** Targets one deployment Shiplog issued; without it the report goes to the open deployment of `version`. */
+    deployment_id?: string;
     occurred_at?: string;
     deployed_by?: string;
     scm_sha?: string;

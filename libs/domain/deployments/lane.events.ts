@@ -1,5 +1,5 @@
 import type { DomainEvent } from '../shared/event';
-import type { CanonicalStatus } from './statuses';
+import type { CanonicalStatus, OpenStatus } from './statuses';
 
 /** What CI told us about one deployment; optional fields are absent, never null. */
 export type DeploymentFacts = {
@@ -15,20 +15,33 @@ export type DeploymentFacts = {
   extra_metadata?: Record<string, unknown>;
 };
 
+/** The event that opens a deployment says whether it rolls the lane back to an older version. */
+export type OpeningFacts = DeploymentFacts & {
+  is_rollback?: true;
+  /** The version (and deployment) that was current when the rollback started. */
+  rollback_of?: string;
+  rollback_of_deployment_id?: string;
+};
+
 export type AbortedFacts = DeploymentFacts & { reason?: 'superseded' | (string & {}) };
 
-export type DeploymentPending = DomainEvent<'deployment.pending', DeploymentFacts>;
-export type DeploymentStarted = DomainEvent<'deployment.started', DeploymentFacts>;
+/** A pending/started report that arrived after the deployment had already finished (by occurred_at). */
+export type LateReportFacts = DeploymentFacts & { status: OpenStatus };
+
+export type DeploymentPending = DomainEvent<'deployment.pending', OpeningFacts>;
+export type DeploymentStarted = DomainEvent<'deployment.started', OpeningFacts>;
 export type DeploymentCompleted = DomainEvent<'deployment.completed', DeploymentFacts>;
 export type DeploymentFailed = DomainEvent<'deployment.failed', DeploymentFacts>;
 export type DeploymentAborted = DomainEvent<'deployment.aborted', AbortedFacts>;
+export type DeploymentReportedLate = DomainEvent<'deployment.reported_late', LateReportFacts>;
 
 export type LaneEvent =
   | DeploymentPending
   | DeploymentStarted
   | DeploymentCompleted
   | DeploymentFailed
-  | DeploymentAborted;
+  | DeploymentAborted
+  | DeploymentReportedLate;
 
 export type LaneEventType = LaneEvent['type'];
 
@@ -38,9 +51,10 @@ export const LANE_EVENT_TYPES: readonly LaneEventType[] = [
   'deployment.completed',
   'deployment.failed',
   'deployment.aborted',
+  'deployment.reported_late',
 ];
 
-export const laneEventType = (status: CanonicalStatus): LaneEventType => `deployment.${status}`;
+export const lifecycleEventType = (status: CanonicalStatus): LaneEventType => `deployment.${status}`;
 
 /** One stream per product × environment: the consistency boundary for "one deployment in flight per lane". */
 export const laneStream = (product: string, environment: string): string => `lane-${product}@${environment}`;

@@ -9,7 +9,10 @@ export type DomainErrorCode =
   | 'unknown-status'
   | 'invalid-name'
   | 'terminal-status-conflict'
-  | 'deployment-not-found';
+  | 'deployment-not-found'
+  | 'deployment-mismatch'
+  | 'version-sha-conflict'
+  | 'idempotency-key-reused';
 
 export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;
@@ -20,5 +23,15 @@ export abstract class DomainError extends Error {
   ) {
     super(detail);
     this.name = new.target.name;
+  }
+}
+
+/** A client reused an idempotency key (Idempotency-Key header or event_id) for a request with a different body. */
+export class IdempotencyKeyReused extends DomainError {
+  readonly code = 'idempotency-key-reused';
+  constructor(key: string) {
+    super(`The idempotency key "${key}" was already used for a different request; use a new key for a new event.`, [
+      { field: 'Idempotency-Key', message: 'already used for a different request body' },
+    ]);
   }
 }

@@ -211,6 +211,7 @@ export class SqliteEventStore implements EventStore {
         correlationId: options.correlationId ?? firstId ?? id,
         ...(options.causationId === undefined ? {} : { causationId: options.causationId }),
         ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
+        ...(options.requestHash === undefined ? {} : { requestHash: options.requestHash }),
       };
       const unhashed = {
         id,

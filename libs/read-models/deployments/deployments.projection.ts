@@ -1,95 +1,128 @@
-import type { AbortedFacts, DeploymentFacts, LaneEvent } from '../../domain/deployments/lane.events';
+import { assertNever } from '../../domain/shared/assert-never';
+import type { LaneEvent, OpeningFacts } from '../../domain/deployments/lane.events';
 import { LANE_EVENT_TYPES } from '../../domain/deployments/lane.events';
 import type { CanonicalStatus } from '../../domain/deployments/statuses';
-import type { RecordedEvent } from '../../event-store/event-store.port';
+import type { Recorded } from '../../event-store/event-store.port';
 import { defineProjection } from '../projection';
-
-export type StatusChange = { status: CanonicalStatus; at: string; event_id: string; reason?: string };
+import type { ReadTx } from '../read-store.port';
+import { openedLifecycle, transitioned, withLateReport, type LifecycleView } from '../shared/lifecycle-view';
 
 /** One row per deployment attempt, with its whole status history. */
-export type DeploymentView = {
+export type DeploymentView = LifecycleView & {
+  environment: string;
+  deployed_by: string | null;
+  abort_reason: string | null;
+  is_rollback: boolean;
+  rollback_of: string | null;
+  rollback_of_deployment_id: string | null;
+  /** Set on a completed deployment once a completed rollback replaced it. */
+  rolled_back_by: string | null;
+};
+
+type LaneDeployment = { deployment_id: string; version: string; at: string; deployed_by: string | null };
+
+/** Per product × environment: what runs, what ran before, what is in flight. */
+export type LaneView = {
   id: string;
   product: string;
   environment: string;
-  version: string;
-  status: CanonicalStatus;
-  deployed_by: string | null;
-  scm_sha: string | null;
-  scm_branch: string | null;
-  build_url: string | null;
-  extra_metadata: Record<string, unknown>;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  duration_seconds: number | null;
-  abort_reason: string | null;
-  status_history: StatusChange[];
+  /** The most recent deployment whatever its outcome. */
+  latest: (LaneDeployment & { status: CanonicalStatus }) | null;
+  /** The last completed deployment: the version running in the environment. */
+  current: LaneDeployment | null;
+  /** The last completed deployment of another version than `current`: the default rollback target. */
+  previous_successful: LaneDeployment | null;
+  in_flight: (LaneDeployment & { status: CanonicalStatus }) | null;
   last_position: number;
 };
 
 export const DEPLOYMENTS = 'deployments';
+export const LANES = 'lanes';
 
-type LaneRecorded = RecordedEvent<LaneEvent['type'], LaneEvent['data']>;
+export const laneId = (product: string, environment: string) => `${product}@${environment}`;
 
-const statusOf = (type: LaneEvent['type']): CanonicalStatus => type.slice('deployment.'.length) as CanonicalStatus;
+type LaneRecorded = Recorded<LaneEvent>;
 
-const seconds = (from: string | null, to: string): number | null => (from === null ? null : Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000));
+const opened = (event: LaneRecorded): DeploymentView => {
+  const { data } = event;
+  const opening: Partial<OpeningFacts> = event.type === 'deployment.pending' || event.type === 'deployment.started' ? event.data : {};
+  return {
+    ...openedLifecycle(data.deployment_id, data.product, data.version, data.occurred_at),
+    environment: data.environment,
+    deployed_by: null,
+    abort_reason: null,
+    is_rollback: opening.is_rollback === true,
+    rollback_of: opening.rollback_of ?? null,
+    rollback_of_deployment_id: opening.rollback_of_deployment_id ?? null,
+    rolled_back_by: null,
+  };
+};
 
-/** Later reports may add what earlier ones lacked (a sha, a build url); they never erase it. */
-const merged = (view: DeploymentView, facts: DeploymentFacts): DeploymentView => ({
-  ...view,
-  deployed_by: facts.deployed_by ?? view.deployed_by,
-  scm_sha: facts.scm_sha ?? view.scm_sha,
-  scm_branch: facts.scm_branch ?? view.scm_branch,
-  build_url: facts.build_url ?? view.build_url,
-  extra_metadata: { ...view.extra_metadata, ...facts.extra_metadata },
-});
+const applyToDeployment = (view: DeploymentView, event: LaneRecorded): DeploymentView => {
+  const change = { at: event.data.occurred_at, eventId: event.id, position: event.position };
+  switch (event.type) {
+    case 'deployment.reported_late':
+      return withLateReport(view, { ...change, status: event.data.status });
+    case 'deployment.aborted': {
+      const reason = event.data.reason;
+      const next = transitioned(view, { ...change, status: 'aborted', facts: event.data, ...(reason ? { reason } : {}) });
+      return { ...next, deployed_by: event.data.deployed_by ?? view.deployed_by, abort_reason: reason ?? null };
+    }
+    case 'deployment.pending':
+    case 'deployment.started':
+    case 'deployment.completed':
+    case 'deployment.failed': {
+      const status = event.type.slice('deployment.'.length) as CanonicalStatus;
+      return { ...transitioned(view, { ...change, status, facts: event.data }), deployed_by: event.data.deployed_by ?? view.deployed_by };
+    }
+    default:
+      return assertNever(event);
+  }
+};
 
-const opened = (facts: DeploymentFacts): DeploymentView => ({
-  id: facts.deployment_id,
-  product: facts.product,
-  environment: facts.environment,
-  version: facts.version,
-  status: 'pending',
-  deployed_by: null,
-  scm_sha: null,
-  scm_branch: null,
-  build_url: null,
-  extra_metadata: {},
-  created_at: facts.occurred_at,
-  started_at: null,
-  finished_at: null,
-  duration_seconds: null,
-  abort_reason: null,
-  status_history: [],
+const summary = (view: DeploymentView, at: string): LaneDeployment => ({ deployment_id: view.id, version: view.version, at, deployed_by: view.deployed_by });
+
+const applyToLane = (lane: LaneView, view: DeploymentView, event: LaneRecorded): LaneView => {
+  if (event.type === 'deployment.reported_late') return lane;
+  const at = event.data.occurred_at;
+  const latest = { ...summary(view, at), status: view.status };
+  const open = view.status === 'pending' || view.status === 'started';
+  const inFlight = open ? latest : lane.in_flight?.deployment_id === view.id ? null : lane.in_flight;
+  // A superseded deployment is aborted just before its successor opens: it never becomes "latest" again.
+  const isLatest = !(event.type === 'deployment.aborted' && lane.latest && lane.latest.deployment_id !== view.id);
+  const completed = view.status === 'completed';
+  const replacesCurrent = completed && lane.current !== null && lane.current.version !== view.version;
+  return {
+    ...lane,
+    latest: isLatest ? latest : lane.latest,
+    in_flight: inFlight,
+    current: completed ? summary(view, at) : lane.current,
+    previous_successful: replacesCurrent ? lane.current : lane.previous_successful,
+    last_position: event.position,
+  };
+};
+
+const emptyLane = (product: string, environment: string): LaneView => ({
+  id: laneId(product, environment),
+  product,
+  environment,
+  latest: null,
+  current: null,
+  previous_successful: null,
+  in_flight: null,
   last_position: 0,
 });
 
-const transition = (view: DeploymentView, event: LaneRecorded): DeploymentView => {
-  const status = statusOf(event.type);
-  const at = event.data.occurred_at;
-  const reason = event.type === 'deployment.aborted' ? ((event.data as AbortedFacts).reason ?? null) : null;
-  const next: DeploymentView = {
-    ...merged(view, event.data),
-    status,
-    last_position: event.position,
-    status_history: [...view.status_history, { status, at, event_id: event.id, ...(reason ? { reason } : {}) }],
-  };
-  switch (status) {
-    case 'pending':
-      return next;
-    case 'started':
-      return { ...next, started_at: at };
-    case 'completed':
-    case 'failed':
-    case 'aborted':
-      return { ...next, finished_at: at, duration_seconds: seconds(view.started_at, at), abort_reason: reason };
-  }
+/** When a rollback completes, the deployment it rolled back is marked as replaced (PRD status `rolled_back`). */
+const markRolledBack = async (tx: ReadTx, rollback: DeploymentView): Promise<void> => {
+  if (rollback.status !== 'completed' || !rollback.rollback_of_deployment_id) return;
+  const replaced = await tx.get<DeploymentView>(DEPLOYMENTS, rollback.rollback_of_deployment_id);
+  if (replaced) tx.put(DEPLOYMENTS, { ...replaced, rolled_back_by: rollback.id });
 };
 
 export const deploymentsProjection = defineProjection<LaneRecorded>({
   name: 'deployments',
-  version: 1,
+  version: 2,
   collections: [
     {
       name: DEPLOYMENTS,
@@ -98,14 +131,23 @@ export const deploymentsProjection = defineProjection<LaneRecorded>({
         ['product', 'created_at', 'id'],
         ['environment', 'created_at', 'id'],
         ['status', 'created_at', 'id'],
+        ['version', 'created_at', 'id'],
+        ['deployed_by', 'created_at', 'id'],
+        ['product', 'environment', 'created_at', 'id'],
       ],
     },
+    { name: LANES, indexes: [['product'], ['environment']] },
   ],
   handles: LANE_EVENT_TYPES,
   async apply(tx, event) {
+    const { deployment_id, product, environment } = event.data;
     // Replays are harmless: an event at or below the row's last position was already applied.
-    const current = await tx.get<DeploymentView>(DEPLOYMENTS, event.data.deployment_id);
+    const current = await tx.get<DeploymentView>(DEPLOYMENTS, deployment_id);
     if (current && current.last_position >= event.position) return;
-    tx.put(DEPLOYMENTS, transition(current ?? opened(event.data), event));
+    const view = applyToDeployment(current ?? opened(event), event);
+    tx.put(DEPLOYMENTS, view);
+    if (view.is_rollback) await markRolledBack(tx, view);
+    const lane = (await tx.get<LaneView>(LANES, laneId(product, environment))) ?? emptyLane(product, environment);
+    tx.put(LANES, applyToLane(lane, view, event));
   },
 });

@@ -1,0 +1,23 @@
+import { IsISO8601, ValidateBy, type ValidationOptions } from 'class-validator';
+
+/** Keeps only the defined properties: optional DTO fields map to absent command fields, never to undefined. */
+export const definedOnly = <T extends object>(value: { [K in keyof T]: T[K] | undefined }): T =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+
+/** An object of at most `bytes` bytes once serialized (`extra_metadata` ≤ 64 KiB). */
+export const MaxJsonBytes = (bytes: number, options?: ValidationOptions) =>
+  ValidateBy(
+    {
+      name: 'maxJsonBytes',
+      validator: {
+        validate: (value: unknown) => Buffer.byteLength(JSON.stringify(value) ?? '') <= bytes,
+        defaultMessage: (args) => `${args?.property ?? 'value'} must serialize to at most ${bytes} bytes of JSON`,
+      },
+    },
+    options,
+  );
+
+/** A full ISO 8601 instant such as 2026-11-23T10:00:00Z. */
+export const IsInstant = (options?: ValidationOptions) => IsISO8601({ strict: true, strictSeparator: true }, options);
+
+export const toInstant = (value: string | undefined): string | undefined => (value === undefined ? undefined : new Date(value).toISOString());

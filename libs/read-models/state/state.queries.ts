@@ -1,0 +1,74 @@
+import type { CanonicalStatus } from '../../domain/deployments/statuses';
+import { CatalogQueries } from '../catalog/catalog.queries';
+import { LANES, type LaneView } from '../deployments/deployments.projection';
+import type { ReadStore } from '../read-store.port';
+import { orderEnvironments, upstreamOf } from './environment-order';
+
+export type StateCell = {
+  deployment_id: string;
+  /** What runs there: the last completed version (null if nothing completed yet). */
+  current_version: string | null;
+  /** The latest deployment's version and status, whatever its outcome. */
+  latest_version: string;
+  status: CanonicalStatus;
+  at: string;
+  deployed_by: string | null;
+  in_flight: { deployment_id: string; version: string; status: CanonicalStatus } | null;
+  /** Set when the upstream environment runs another version of this product. */
+  drift: { upstream: string; upstream_version: string } | null;
+};
+
+export type StateMatrix = {
+  /** Columns, in promotion order. */
+  environments: string[];
+  rows: { product: string; environments: Record<string, StateCell | null> }[];
+};
+
+const cellOf = (lane: LaneView): StateCell | null =>
+  lane.latest && {
+    deployment_id: lane.latest.deployment_id,
+    current_version: lane.current?.version ?? null,
+    latest_version: lane.latest.version,
+    status: lane.latest.status,
+    at: lane.latest.at,
+    deployed_by: lane.latest.deployed_by,
+    in_flight: lane.in_flight && { deployment_id: lane.in_flight.deployment_id, version: lane.in_flight.version, status: lane.in_flight.status },
+    drift: null,
+  };
+
+/** The environment × product matrix (GET /state). */
+export class StateQueries {
+  private readonly catalog: CatalogQueries;
+
+  constructor(private readonly readStore: ReadStore) {
+    this.catalog = new CatalogQueries(readStore);
+  }
+
+  async matrix(filter: { product?: string } = {}): Promise<StateMatrix> {
+    const [products, environments, lanes] = await Promise.all([
+      this.catalog.products(),
+      this.catalog.environments(),
+      this.readStore.find<LaneView>(LANES, filter.product ? { where: { product: filter.product } } : {}),
+    ]);
+    const columns = orderEnvironments(environments.map((e) => e.name));
+    const byProduct = new Map<string, Map<string, LaneView>>();
+    for (const lane of lanes) byProduct.set(lane.product, (byProduct.get(lane.product) ?? new Map()).set(lane.environment, lane));
+    const names = filter.product ? products.filter((p) => p.name === filter.product) : products;
+    return {
+      environments: columns,
+      rows: names.map(({ name }) => {
+        const row = byProduct.get(name) ?? new Map<string, LaneView>();
+        const cells = Object.fromEntries(
+          columns.map((env) => {
+            const cell = row.get(env) ? cellOf(row.get(env)!) : null;
+            const upstream = upstreamOf(env, columns);
+            const upstreamVersion = upstream ? (row.get(upstream)?.current?.version ?? null) : null;
+            const drifted = cell && upstream && upstreamVersion && cell.current_version && upstreamVersion !== cell.current_version;
+            return [env, cell && drifted ? { ...cell, drift: { upstream: upstream!, upstream_version: upstreamVersion! } } : cell];
+          }),
+        );
+        return { product: name, environments: cells };
+      }),
+    };
+  }
+}
