@@ -350,6 +350,9 @@ describe('ingestion (HTTP, real app)', () => {
     expect(spec.status).toBe(200);
     expect(Object.keys(spec.body.paths)).toEqual(expect.arrayContaining(['/deployment-events', '/build-events', '/deployments', '/state', '/api/v1/deployments/{id}/status']));
     expect(spec.body.components.schemas.DeploymentEventDto.properties.product_name.example).toBe('my-service');
+    const examples = spec.body.paths['/deployment-events'].post.requestBody.content['application/json'].examples;
+    expect(examples.failed.value).toEqual(VERSIONER.deployments.failed);
+    expect(spec.body.paths['/build-events'].post.requestBody.content['application/json'].examples.aborted.value).toEqual(VERSIONER.builds.aborted);
     expect((await get('/docs')).status).toBe(200);
   });
 });

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { trackCommand } from './commands/track';
 import { packageVersion } from './package-info';
 
 export type CliIo = { out: (text: string) => void; err: (text: string) => void; env: NodeJS.ProcessEnv };
@@ -17,5 +18,6 @@ export const buildProgram = (io: CliIo): Command => {
     .description('print the CLI version and the Node.js runtime')
     .action(() => io.out(`shiplog ${version} (node ${process.version})\n`));
 
+  program.addCommand(trackCommand(io));
   return program;
 };

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, NotFoundException, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, Length, Matches } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BuildCommandEnvelope, type BuildOutcome } from '../../../libs/application/builds/build.command-handler';
@@ -27,6 +27,17 @@ export class ListBuildsQuery extends PageQuery {
   status?: string;
 }
 
+const build = { product_name: 'my-service', version: '1.2.3' };
+
+/** The Versioner documentation's build payloads (seed 001). */
+const BUILD_EXAMPLES = {
+  pending: { value: { ...build, status: 'pending', built_by: 'github-actions' } },
+  started: { value: { ...build, status: 'started', built_by: 'github-actions' } },
+  completed: { value: { ...build, status: 'completed', built_by: 'github-actions', scm_sha: 'abc123', build_url: 'https://github.com/...' } },
+  failed: { value: { ...build, status: 'failed', extra_metadata: { error: 'Compilation failed' } } },
+  aborted: { value: { ...build, status: 'abort' } },
+};
+
 const toResponse = ({ event, buildId, duplicate, position }: BuildOutcome) => ({
   event_id: event.id,
   event_type: event.type,
@@ -51,6 +62,7 @@ export class BuildsController {
   @Post('build-events')
   @ApiOperation({ summary: 'Report a build status', description: '201 once durable; 200 with `duplicate: true` on a repeat; 409 on a conflicting terminal status or scm_sha.' })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiBody({ type: BuildEventDto, examples: BUILD_EXAMPLES })
   async report(@Body() body: BuildEventDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const key = idempotencyKeyOf(request, 'build-events', body.event_id);
     const outcome = await this.commands.execute(new BuildCommandEnvelope(toBuildCommand(body), commandMetaOf(request, key)));

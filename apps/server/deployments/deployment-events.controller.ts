@@ -1,10 +1,32 @@
 import { Body, Controller, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LaneCommandEnvelope, type LaneOutcome } from '../../../libs/application/deployments/lane.command-handler';
 import { commandMetaOf, idempotencyKeyOf } from '../infrastructure/request-meta';
 import { DeploymentEventDto, toReportCommand } from './deployment-event.dto';
+
+const service = { product_name: 'my-service', version: '1.2.3', environment_name: 'production' };
+
+/** The Versioner documentation's payloads (seeds 000 and 001). */
+const DEPLOYMENT_EXAMPLES = {
+  pending: { value: { ...service, status: 'pending' } },
+  started: { value: { ...service, status: 'started' } },
+  completed: { value: { ...service, status: 'success' } },
+  failed: { value: { ...service, status: 'failed', extra_metadata: { error: 'Lambda timeout after 30s' } } },
+  aborted: { value: { ...service, status: 'cancelled' } },
+  'with metadata': {
+    value: {
+      ...service,
+      status: 'success',
+      deployed_by: 'john.doe',
+      scm_branch: 'main',
+      scm_sha: 'abc123def456',
+      build_url: 'https://ci.example.com/builds/123',
+      extra_metadata: { deployment_duration_seconds: 120, rollback_version: '1.2.2', deployment_notes: 'Hotfix for authentication bug' },
+    },
+  },
+};
 
 export type DeploymentEventResponse = {
   event_id: string;
@@ -49,6 +71,7 @@ export class DeploymentEventsController {
       'or another scm_sha for a known version; 422 when an idempotency key is reused for a different body.',
   })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A retry with the same key returns the original response.' })
+  @ApiBody({ type: DeploymentEventDto, examples: DEPLOYMENT_EXAMPLES })
   async report(@Body() body: DeploymentEventDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<DeploymentEventResponse> {
     const key = idempotencyKeyOf(request, 'deployment-events', body.event_id);
     const outcome = await this.commands.execute(new LaneCommandEnvelope(toReportCommand(body), commandMetaOf(request, key)));
