@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { runCli } from './support/cli';
-import { removeDataDir, startServer, type RunningServer } from './support/server';
+import { removeDataDir, startServer, TEST_ADMIN_TOKEN, type RunningServer } from './support/server';
 
 const GITHUB_ACTIONS = {
   GITHUB_ACTIONS: 'true',
@@ -25,10 +25,10 @@ describe('shiplog track (CLI against the real server)', () => {
   });
 
   it('reports a deployment with the GitHub Actions run facts filled in', async () => {
-    const started = await runCli(['track', 'deployment', '-p', 'api', '-v', '1.4.0', '-e', 'production', '-s', 'deploying'], { SHIPLOG_URL: server.url, ...GITHUB_ACTIONS });
+    const started = await runCli(['track', 'deployment', '-p', 'api', '-v', '1.4.0', '-e', 'production', '-s', 'deploying'], { SHIPLOG_URL: server.url, SHIPLOG_TOKEN: TEST_ADMIN_TOKEN, ...GITHUB_ACTIONS });
     expect(started).toMatchObject({ code: 0, stderr: '' });
     expect(started.stdout).toMatch(/^deployment\.started api 1\.4\.0 → production \(deployment [0-9a-f-]{36}\)\n$/);
-    const done = await runCli(['track', 'deployment', '-p', 'api', '-v', '1.4.0', '-e', 'production', '-s', 'success', '--json'], { SHIPLOG_URL: server.url, ...GITHUB_ACTIONS });
+    const done = await runCli(['track', 'deployment', '-p', 'api', '-v', '1.4.0', '-e', 'production', '-s', 'success', '--json'], { SHIPLOG_URL: server.url, SHIPLOG_TOKEN: TEST_ADMIN_TOKEN, ...GITHUB_ACTIONS });
     const response = JSON.parse(done.stdout);
     const read = await server.request('GET', `/deployments/${response.deployment_id}`);
     expect(read.body).toMatchObject({
@@ -42,7 +42,7 @@ describe('shiplog track (CLI against the real server)', () => {
 
   it('reports a build with GitLab CI facts, explicit flags winning over detected ones', async () => {
     const gitlab = { GITLAB_CI: 'true', CI_COMMIT_SHA: 'feed', CI_COMMIT_REF_NAME: 'release', CI_JOB_URL: 'https://gitlab.example.com/jobs/9', GITLAB_USER_LOGIN: 'dev' };
-    const result = await runCli(['track', 'build', '-p', 'api', '-v', '2.0.0', '-s', 'built', '--branch', 'hotfix', '--metadata', '{"tests": 120}'], { SHIPLOG_URL: server.url, ...gitlab });
+    const result = await runCli(['track', 'build', '-p', 'api', '-v', '2.0.0', '-s', 'built', '--branch', 'hotfix', '--metadata', '{"tests": 120}'], { SHIPLOG_URL: server.url, SHIPLOG_TOKEN: TEST_ADMIN_TOKEN, ...gitlab });
     expect(result.code).toBe(0);
     const builds = await server.request('GET', '/builds/?product=api');
     expect(builds.body.items[0]).toMatchObject({
@@ -56,24 +56,24 @@ describe('shiplog track (CLI against the real server)', () => {
   });
 
   it('exits 2 with the problem detail when the server rejects the event', async () => {
-    await runCli(['track', 'deployment', '-p', 'api', '-v', '1.0.0', '-e', 'prod', '-s', 'success'], { SHIPLOG_URL: server.url });
-    const result = await runCli(['track', 'deployment', '-p', 'api', '-v', '1.0.0', '-e', 'prod', '-s', 'failed'], { SHIPLOG_URL: server.url });
+    await runCli(['track', 'deployment', '-p', 'api', '-v', '1.0.0', '-e', 'prod', '-s', 'success'], { SHIPLOG_URL: server.url, SHIPLOG_TOKEN: TEST_ADMIN_TOKEN });
+    const result = await runCli(['track', 'deployment', '-p', 'api', '-v', '1.0.0', '-e', 'prod', '-s', 'failed'], { SHIPLOG_URL: server.url, SHIPLOG_TOKEN: TEST_ADMIN_TOKEN });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/HTTP 409 Deployment already finished/);
     expect(result.stderr).toMatch(/status: deployment is already completed/);
   });
 
   it('lists the accepted statuses when the status is unknown', async () => {
-    const result = await runCli(['track', 'build', '-p', 'api', '-v', '1.0.0', '-s', 'shipped'], { SHIPLOG_URL: server.url });
+    const result = await runCli(['track', 'build', '-p', 'api', '-v', '1.0.0', '-s', 'shipped'], { SHIPLOG_URL: server.url, SHIPLOG_TOKEN: TEST_ADMIN_TOKEN });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/accepted: pending, queued, scheduled, started, in_progress, init, building/);
   });
 
   it('rejects bad arguments before sending anything', async () => {
-    const result = await runCli(['track', 'deployment', '-p', 'api', '-v', '1.0.0', '-s', 'started'], { SHIPLOG_URL: server.url });
+    const result = await runCli(['track', 'deployment', '-p', 'api', '-v', '1.0.0', '-s', 'started'], { SHIPLOG_URL: server.url, SHIPLOG_TOKEN: TEST_ADMIN_TOKEN });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/required option '-e, --environment <name>' not specified/);
-    const metadata = await runCli(['track', 'build', '-p', 'api', '-v', '1', '-s', 'built', '--metadata', '[1]'], { SHIPLOG_URL: server.url });
+    const metadata = await runCli(['track', 'build', '-p', 'api', '-v', '1', '-s', 'built', '--metadata', '[1]'], { SHIPLOG_URL: server.url, SHIPLOG_TOKEN: TEST_ADMIN_TOKEN });
     expect(metadata.stderr).toMatch(/must be a JSON object/);
     expect((await server.request('GET', '/health')).body.details.event_store.head_position).toBe(0);
   });

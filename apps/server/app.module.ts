@@ -2,6 +2,7 @@ import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { SERVER_CONFIG, type ServerConfig } from './config';
 import { IngestionModule } from './ingestion.module';
+import { AccessModule } from './access/access.module';
 import { HealthModule } from './health/health.module';
 import { StorageModule } from './infrastructure/storage.module';
 
@@ -18,7 +19,7 @@ export class AppModule {
   static forRoot(config: ServerConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), CqrsModule.forRoot(), StorageModule, HealthModule, IngestionModule],
+      imports: [ConfigModule.forRoot(config), CqrsModule.forRoot(), StorageModule, AccessModule, HealthModule, IngestionModule],
     };
   }
 }

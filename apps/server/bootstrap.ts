@@ -1,17 +1,37 @@
 import 'reflect-metadata';
+import type { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { packageVersion } from '../cli/package-info';
+import { TokenRegistry } from '../../libs/application/access/token-registry';
+import { CHALLENGE, credentialsOf } from './access/access.guard';
 import { AppModule } from './app.module';
+import { PROBLEM_CONTENT_TYPE, problemOf } from './problems/problem';
 import type { ServerConfig } from './config';
 import { ProblemFilter } from './problems/problem.filter';
 import { StrictValidationPipe } from './problems/validation';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
+/** /docs is served by Fastify directly (not a Nest route), so the guard does not see it: any valid token opens it. */
+const protectDocs = (app: NestFastifyApplication): void => {
+  const registry = app.get(TokenRegistry);
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', async (request, reply) => {
+      if (!request.url.startsWith('/docs')) return;
+      const credentials = credentialsOf(request);
+      const result = 'secret' in credentials ? await registry.authenticate(credentials.secret) : { ok: false as const, reason: credentials.failure };
+      if (result.ok) return;
+      const problem = problemOf(result.reason, 'The API documentation needs a token (or SHIPLOG_DOCS_PUBLIC=true).', request.url);
+      return reply.status(problem.status).headers({ ...CHALLENGE, 'content-type': PROBLEM_CONTENT_TYPE }).send(problem);
+    });
+};
+
 /** Builds the Nest app on Fastify with Shiplog's error handling; `listen` is left to the caller. */
-export const createApp = async (config: ServerConfig): Promise<NestFastifyApplication> => {
+export const createApp = async (config: ServerConfig, logger?: LoggerService): Promise<NestFastifyApplication> => {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { ignoreTrailingSlash: true },
@@ -19,9 +39,8 @@ export const createApp = async (config: ServerConfig): Promise<NestFastifyApplic
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    logger: (['error', 'warn', 'log', 'debug', 'verbose'] as const).slice(0, ['error', 'warn', 'log', 'debug', 'verbose'].indexOf(config.logLevel) + 1),
-  });
+  const levels = (['error', 'warn', 'log', 'debug', 'verbose'] as const).slice(0, ['error', 'warn', 'log', 'debug', 'verbose'].indexOf(config.logLevel) + 1);
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { logger: logger ?? levels });
   // JSON only: a text/plain body is refused with 415 instead of reaching validation as a string.
   app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
   app.useGlobalFilters(new ProblemFilter());
@@ -36,5 +55,6 @@ export const createApp = async (config: ServerConfig): Promise<NestFastifyApplic
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  if (config.authEnabled && !config.docsPublic) protectDocs(app);
   return app;
 };

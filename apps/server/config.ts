@@ -9,6 +9,20 @@ export type ServerConfig = {
   logLevel: LogLevel;
   /** How long a query waits for projections to reach the events already acknowledged (read-your-writes). */
   consistencyTimeoutMs: number;
+  /** SHIPLOG_AUTH=off disables authentication, for local demos only. */
+  authEnabled: boolean;
+  /** SHIPLOG_ADMIN_TOKEN: a static admin token for automation (≥ 32 characters). */
+  adminToken: string | undefined;
+  /** SHIPLOG_SECRET_KEY: 32 bytes as 64 hex characters or base64; else a key file in the data dir. */
+  secretKey: Buffer | undefined;
+  metricsPublic: boolean;
+  docsPublic: boolean;
+  /** Requests per minute per token. */
+  rateLimitPerMinute: number;
+  /** Requests per minute per address on routes that need no token. */
+  anonymousRateLimitPerMinute: number;
+  /** Failed authentications per minute per address before it gets 429s. */
+  authFailuresPerMinute: number;
 };
 
 const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
@@ -23,10 +37,38 @@ const integer = (name: string, raw: string | undefined, fallback: number, min: n
 };
 
 /** Reads the environment once at start; a bad value stops the start with a message naming the variable. */
+const flag = (name: string, raw: string | undefined, fallback: boolean): boolean => {
+  if (raw === undefined || raw === '') return fallback;
+  if (['true', '1', 'on', 'yes'].includes(raw.toLowerCase())) return true;
+  if (['false', '0', 'off', 'no'].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(`${name} must be true or false (or on/off), got "${raw}"`);
+};
+
+const secretKey = (raw: string | undefined): Buffer | undefined => {
+  if (raw === undefined || raw === '') return undefined;
+  const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
+  if (key.length !== 32) throw new ConfigError('SHIPLOG_SECRET_KEY must be 32 bytes: 64 hex characters or base64 (e.g. `openssl rand -hex 32`)');
+  return key;
+};
+
+const adminToken = (raw: string | undefined): string | undefined => {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < 32) throw new ConfigError('SHIPLOG_ADMIN_TOKEN must be at least 32 characters');
+  return raw;
+};
+
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): ServerConfig => {
   const logLevel = (env['LOG_LEVEL'] ?? 'log').toLowerCase();
   if (!LOG_LEVELS.includes(logLevel as LogLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   return {
+    authEnabled: flag('SHIPLOG_AUTH', env['SHIPLOG_AUTH'], true),
+    adminToken: adminToken(env['SHIPLOG_ADMIN_TOKEN']),
+    secretKey: secretKey(env['SHIPLOG_SECRET_KEY']),
+    metricsPublic: flag('SHIPLOG_METRICS_PUBLIC', env['SHIPLOG_METRICS_PUBLIC'], false),
+    docsPublic: flag('SHIPLOG_DOCS_PUBLIC', env['SHIPLOG_DOCS_PUBLIC'], false),
+    rateLimitPerMinute: integer('SHIPLOG_RATE_LIMIT_PER_MINUTE', env['SHIPLOG_RATE_LIMIT_PER_MINUTE'], 12_000, 1, 10_000_000),
+    anonymousRateLimitPerMinute: integer('SHIPLOG_RATE_LIMIT_ANONYMOUS_PER_MINUTE', env['SHIPLOG_RATE_LIMIT_ANONYMOUS_PER_MINUTE'], 600, 1, 10_000_000),
+    authFailuresPerMinute: integer('SHIPLOG_AUTH_FAILURES_PER_MINUTE', env['SHIPLOG_AUTH_FAILURES_PER_MINUTE'], 30, 1, 1_000_000),
     port: integer('PORT', env['PORT'], 8080, 0, 65535),
     host: env['HOST'] ?? '0.0.0.0',
     dataDir: resolve(env['SHIPLOG_DATA_DIR'] ?? './data'),

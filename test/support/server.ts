@@ -1,3 +1,4 @@
+import type { LoggerService } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -5,21 +6,26 @@ import { join } from 'node:path';
 import { createApp } from '../../apps/server/bootstrap';
 import { loadConfig } from '../../apps/server/config';
 
+/** The static admin token every test server accepts (SHIPLOG_ADMIN_TOKEN). */
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef0123456789';
+
 export type RunningServer = {
   url: string;
   dataDir: string;
   app: NestFastifyApplication;
   /** Stops the server; the data dir is kept so a test can start again on it (a restart). */
   stop(): Promise<void>;
+  /** Sends the admin token unless `headers` sets `authorization` (an empty string sends none). */
   request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<TestResponse>;
 };
 
 export type TestResponse = { status: number; headers: Headers; body: any; text: string };
 
 /** The real Nest app on a real port with its own temp data dir; requests go over HTTP. */
-export const startServer = async (options: { dataDir?: string; env?: Record<string, string> } = {}): Promise<RunningServer> => {
+export const startServer = async (options: { dataDir?: string; env?: Record<string, string>; logger?: LoggerService } = {}): Promise<RunningServer> => {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'shiplog-e2e-')));
-  const app = await createApp(loadConfig({ SHIPLOG_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'error', ...options.env }));
+  const env = { SHIPLOG_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'error', SHIPLOG_ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...options.env };
+  const app = await createApp(loadConfig(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''))), options.logger);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -29,7 +35,11 @@ export const startServer = async (options: { dataDir?: string; env?: Record<stri
     app,
     stop: () => app.close(),
     request: async (method, path, body, headers = {}) => {
-      const init: RequestInit = { method, headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers } };
+      const { authorization = `Bearer ${TEST_ADMIN_TOKEN}`, ...rest } = headers;
+      const init: RequestInit = {
+        method,
+        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(authorization ? { authorization } : {}), ...rest },
+      };
       if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
       const response = await fetch(`${url}${path}`, init);
       const text = await response.text();
@@ -42,6 +52,13 @@ export const startServer = async (options: { dataDir?: string; env?: Record<stri
       return { status: response.status, headers: response.headers, body: parsed, text };
     },
   };
+};
+
+/** Collects what the app logs, to assert on it (e.g. that a secret never appears). */
+export const capturingLogger = (): LoggerService & { lines: string[] } => {
+  const lines: string[] = [];
+  const keep = (level: string) => (message: unknown, ...rest: unknown[]) => void lines.push(`${level} ${[message, ...rest].map(String).join(' ')}`);
+  return { lines, log: keep('log'), warn: keep('warn'), error: keep('error'), debug: keep('debug'), verbose: keep('verbose'), fatal: keep('fatal') };
 };
 
 export const removeDataDir = (dir: string) => rm(dir, { recursive: true, force: true });

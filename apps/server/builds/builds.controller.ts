@@ -10,6 +10,8 @@ import type { BuildView } from '../../../libs/read-models/builds/builds.projecti
 import { BuildQueries } from '../../../libs/read-models/builds/builds.queries';
 import { DEFAULT_PAGE_SIZE, type Page } from '../../../libs/read-models/shared/paging';
 import { cursorOf, PageQuery } from '../deployments/deployments.controller';
+import { Access } from '../access/access.decorator';
+import { assertInScope } from '../access/principal.request';
 import { ReadConsistency } from '../infrastructure/consistency';
 import { definedOnly } from '../infrastructure/dto-helpers';
 import { commandMetaOf, idempotencyKeyOf } from '../infrastructure/request-meta';
@@ -60,6 +62,7 @@ export class BuildsController {
   ) {}
 
   @Post('build-events')
+  @Access('ingest', { product: 'body.product_name' })
   @ApiOperation({ summary: 'Report a build status', description: '201 once durable; 200 with `duplicate: true` on a repeat; 409 on a conflicting terminal status or scm_sha.' })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiBody({ type: BuildEventDto, examples: BUILD_EXAMPLES })
@@ -72,6 +75,7 @@ export class BuildsController {
   }
 
   @Get('builds')
+  @Access('viewer', { product: 'query.product' })
   @ApiTags('Builds')
   @ApiOperation({ summary: 'Builds, newest first', description: 'Filters: product, version, status (aliases accepted); cursor paging.' })
   async list(@Query() query: ListBuildsQuery, @Res({ passthrough: true }) reply: FastifyReply): Promise<Page<BuildView>> {
@@ -82,11 +86,13 @@ export class BuildsController {
   }
 
   @Get('builds/:id')
+  @Access('viewer', 'resource')
   @ApiTags('Builds')
-  async get(@Param('id') id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<BuildView> {
+  async get(@Param('id') id: string, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<BuildView> {
     await this.consistency.catchUp(reply);
     const build = await this.queries.get(id);
     if (!build) throw new NotFoundException(`No build with id ${id}`);
+    assertInScope(request, { product: build.product });
     return build;
   }
 }

@@ -3,6 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { EnvironmentView, ProductView } from '../../../libs/read-models/catalog/catalog.projection';
 import { CatalogQueries } from '../../../libs/read-models/catalog/catalog.queries';
+import { Access } from '../access/access.decorator';
 import { ReadConsistency } from '../infrastructure/consistency';
 
 @ApiTags('Catalog')
@@ -14,6 +15,7 @@ export class CatalogController {
   ) {}
 
   @Get('products')
+  @Access('viewer')
   @ApiOperation({ summary: 'Products, registered on first use by any event' })
   async products(@Res({ passthrough: true }) reply: FastifyReply): Promise<{ items: ProductView[] }> {
     await this.consistency.catchUp(reply);
@@ -21,6 +23,7 @@ export class CatalogController {
   }
 
   @Get('environments')
+  @Access('viewer')
   @ApiOperation({ summary: 'Environments, created on first use by any deployment event' })
   async environments(@Res({ passthrough: true }) reply: FastifyReply): Promise<{ items: EnvironmentView[] }> {
     await this.consistency.catchUp(reply);

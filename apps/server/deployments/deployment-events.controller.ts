@@ -3,6 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LaneCommandEnvelope, type LaneOutcome } from '../../../libs/application/deployments/lane.command-handler';
+import { Access } from '../access/access.decorator';
 import { commandMetaOf, idempotencyKeyOf } from '../infrastructure/request-meta';
 import { DeploymentEventDto, toReportCommand } from './deployment-event.dto';
 
@@ -64,6 +65,7 @@ export class DeploymentEventsController {
   constructor(private readonly commands: CommandBus) {}
 
   @Post()
+  @Access('ingest', { product: 'body.product_name', environment: 'body.environment_name' })
   @ApiOperation({
     summary: 'Report a deployment status',
     description:

@@ -1,8 +1,8 @@
-import { Controller, Get, Inject, NotFoundException, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, Inject, NotFoundException, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { deploymentTimeline, type TimelineEntry } from '../../../libs/application/deployments/deployment-timeline';
 import { parseDeploymentStatus } from '../../../libs/domain/deployments/statuses';
 import { NAME_PATTERN, NAME_RULE } from '../../../libs/domain/shared/names';
@@ -11,6 +11,8 @@ import { DeploymentQueries, type DeploymentItem } from '../../../libs/read-model
 import { toPrdDeployment, toSpecStatus } from '../../../libs/read-models/deployments/vocabularies';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decodeCursor, type Page } from '../../../libs/read-models/shared/paging';
 import { StateQueries, type StateMatrix } from '../../../libs/read-models/state/state.queries';
+import { Access } from '../access/access.decorator';
+import { assertInScope } from '../access/principal.request';
 import { ReadConsistency } from '../infrastructure/consistency';
 import { definedOnly, IsInstant, toInstant } from '../infrastructure/dto-helpers';
 import { ProblemException } from '../problems/problem';
@@ -58,6 +60,9 @@ export class ProjectDeploymentsQuery extends PageQuery {
 export class StateQuery {
   @IsOptional() @Matches(NAME_PATTERN, { message: `product ${NAME_RULE}` })
   product?: string;
+
+  @IsOptional() @Matches(NAME_PATTERN, { message: `environment ${NAME_RULE}` })
+  environment?: string;
 }
 
 export const cursorOf = (query: PageQuery) => {
@@ -82,6 +87,7 @@ export class DeploymentsController {
   ) {}
 
   @Get('deployments')
+  @Access('viewer', { product: 'query.product', environment: 'query.environment' })
   @ApiOperation({ summary: 'Deployment history, newest first', description: '`{items, next_cursor}`; pass next_cursor back as `cursor`. `status` accepts aliases.' })
   async list(@Query() query: ListDeploymentsQuery, @Res({ passthrough: true }) reply: FastifyReply): Promise<Page<DeploymentItem>> {
     const after = cursorOf(query);
@@ -100,27 +106,31 @@ export class DeploymentsController {
   }
 
   @Get('deployments/:id')
+  @Access('viewer', 'resource')
   @ApiOperation({ summary: 'One deployment with its build and its event timeline' })
-  async get(@Param('id') id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<DeploymentItem & { events: TimelineEntry[] }> {
-    const deployment = await this.found(id, reply);
+  async get(@Param('id') id: string, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<DeploymentItem & { events: TimelineEntry[] }> {
+    const deployment = await this.found(id, request, reply);
     return { ...deployment, events: await deploymentTimeline(this.store, deployment.product, deployment.environment, id) };
   }
 
   @Get('state')
+  @Access('viewer', { product: 'query.product', environment: 'query.environment' })
   @ApiOperation({ summary: 'Environment × product matrix', description: 'Columns in promotion order; `drift` marks a version that differs from the upstream environment.' })
   async matrix(@Query() query: StateQuery, @Res({ passthrough: true }) reply: FastifyReply): Promise<StateMatrix> {
     await this.consistency.catchUp(reply);
-    return this.state.matrix(definedOnly({ product: query.product }));
+    return this.state.matrix(definedOnly({ product: query.product, environment: query.environment }));
   }
 
   @Get('api/deployments/:id')
+  @Access('viewer', 'resource')
   @ApiTags('PRD-018 vocabulary')
   @ApiOperation({ summary: 'A deployment as PRD-018 models it (statuses pending, building, deploying, success, failed, cancelled, rolled_back)' })
-  async prdDeployment(@Param('id') id: string, @Res({ passthrough: true }) reply: FastifyReply) {
-    return toPrdDeployment(await this.found(id, reply));
+  async prdDeployment(@Param('id') id: string, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return toPrdDeployment(await this.found(id, request, reply));
   }
 
   @Get('api/projects/:id/deployments')
+  @Access('viewer', { product: 'params.id', environment: 'query.environment' })
   @ApiTags('PRD-018 vocabulary')
   @ApiOperation({ summary: "A project's (product's) deployments, newest first, in PRD-018 vocabulary" })
   async projectDeployments(@Param('id') product: string, @Query() query: ProjectDeploymentsQuery, @Res({ passthrough: true }) reply: FastifyReply) {
@@ -131,17 +141,19 @@ export class DeploymentsController {
   }
 
   @Get('api/v1/deployments/:id/status')
+  @Access('viewer', 'resource')
   @ApiTags('Deployment API spec vocabulary')
   @ApiOperation({ summary: "A deployment's status as the deployment API spec models it (running, deployed, failed, rolling_back, …)" })
-  async specStatus(@Param('id') id: string, @Res({ passthrough: true }) reply: FastifyReply) {
-    const deployment = await this.found(id, reply);
+  async specStatus(@Param('id') id: string, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const deployment = await this.found(id, request, reply);
     return toSpecStatus(deployment, await this.queries.lane(deployment.product, deployment.environment));
   }
 
-  private async found(id: string, reply: FastifyReply): Promise<DeploymentItem> {
+  private async found(id: string, request: FastifyRequest, reply: FastifyReply): Promise<DeploymentItem> {
     await this.consistency.catchUp(reply);
     const deployment = await this.queries.get(id);
     if (!deployment) throw new NotFoundException(`No deployment with id ${id}`);
+    assertInScope(request, { product: deployment.product, environment: deployment.environment });
     return deployment;
   }
 }

@@ -3,6 +3,7 @@ import { HealthCheckService, HealthIndicatorService, type HealthCheckResult } fr
 import type { FastifyReply } from 'fastify';
 import { EVENT_STORE, type EventStore } from '../../../libs/event-store/event-store.port';
 import { ProjectionRunner } from '../../../libs/read-models/projection-runner';
+import { Access } from '../access/access.decorator';
 
 /** Open without a token: it reports positions and lag, never business data. */
 @Controller('health')
@@ -15,6 +16,7 @@ export class HealthController {
   ) {}
 
   @Get()
+  @Access('public')
   async check(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
     try {
       return await this.health.check([() => this.eventStore(), () => this.readModels()]);

@@ -1,10 +1,8 @@
 import type { FastifyRequest } from 'fastify';
+import { actorOf } from '../../../libs/application/access/principal';
 import type { CommandMeta } from '../../../libs/application/shared/command-meta';
-import type { Actor } from '../../../libs/event-store/event-store.port';
+import { principalOf } from '../access/principal.request';
 import { ProblemException } from '../problems/problem';
-
-/** Until access control lands every request is recorded as anonymous; the actor slot is already in every event. */
-const ANONYMOUS: Actor = { kind: 'anonymous', id: 'anonymous', name: 'anonymous' };
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
@@ -32,7 +30,7 @@ export const idempotencyKeyOf = (request: FastifyRequest, scope: string, eventId
 export const commandMetaOf = (request: FastifyRequest, idempotencyKey?: string): CommandMeta => {
   const correlation = request.headers['x-correlation-id'];
   return {
-    actor: ANONYMOUS,
+    actor: actorOf(principalOf(request)),
     correlationId: (Array.isArray(correlation) ? correlation[0] : correlation) ?? String(request.id),
     ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
   };

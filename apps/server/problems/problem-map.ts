@@ -2,6 +2,14 @@ import type { DomainErrorCode } from '../../../libs/domain/shared/domain-error';
 
 /** Problems the HTTP layer raises itself, besides the domain's rule violations. */
 export type HttpProblemCode =
+  | 'missing-credentials'
+  | 'malformed-credentials'
+  | 'unknown-token'
+  | 'revoked-token'
+  | 'expired-token'
+  | 'forbidden-role'
+  | 'out-of-scope'
+  | 'rate-limited'
   | 'validation-failed'
   | 'malformed-json'
   | 'unsupported-media-type'
@@ -23,6 +31,16 @@ export const PROBLEM_MAP: Record<ProblemCode, { status: number; title: string }>
   'deployment-mismatch': { status: 409, title: 'Deployment is for another version' },
   'version-sha-conflict': { status: 409, title: 'Version already bound to another commit' },
   'idempotency-key-reused': { status: 422, title: 'Idempotency key reused for a different request' },
+  'token-not-found': { status: 404, title: 'Token not found' },
+  'invalid-expiry': { status: 400, title: 'Invalid expiry' },
+  'missing-credentials': { status: 401, title: 'Authentication required' },
+  'malformed-credentials': { status: 401, title: 'Malformed credentials' },
+  'unknown-token': { status: 401, title: 'Unknown token' },
+  'revoked-token': { status: 401, title: 'Revoked token' },
+  'expired-token': { status: 401, title: 'Expired token' },
+  'forbidden-role': { status: 403, title: 'Role not allowed' },
+  'out-of-scope': { status: 403, title: 'Outside the token scope' },
+  'rate-limited': { status: 429, title: 'Too many requests' },
   'validation-failed': { status: 400, title: 'Invalid request' },
   'malformed-json': { status: 400, title: 'Malformed JSON' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },

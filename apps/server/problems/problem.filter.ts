@@ -9,6 +9,7 @@ type FastifyError = Error & { statusCode?: number; code?: string };
 
 const HTTP_STATUS_CODES: Partial<Record<number, ProblemCode>> = {
   400: 'validation-failed',
+  429: 'rate-limited',
   404: 'not-found',
   405: 'method-not-allowed',
   413: 'payload-too-large',
@@ -66,6 +67,8 @@ export class ProblemFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const problem = toProblem(error, request.url);
-    void http.getResponse<FastifyReply>().status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+    const reply = http.getResponse<FastifyReply>();
+    if (error instanceof ProblemException) void reply.headers(error.headers);
+    void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
   }
 }

@@ -27,6 +27,8 @@ export class ProblemException extends Error {
     readonly code: ProblemCode,
     readonly detail: string,
     readonly errors: readonly FieldError[] = [],
+    /** Extra response headers, e.g. WWW-Authenticate on 401 or Retry-After on 429. */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(detail);
     this.name = 'ProblemException';

@@ -35,12 +35,5 @@ export const decideCatalog = (command: CatalogCommand, state: CatalogState, now:
   }
 };
 
-export const evolveCatalog = (_state: CatalogState, event: CatalogEvent): CatalogState => {
-  switch (event.type) {
-    case 'product.registered':
-    case 'environment.created':
-      return { exists: true };
-    default:
-      return assertNever(event);
-  }
-};
+/** Any event in a product or environment stream means it is registered (settings, variables… come later in the same stream). */
+export const evolveCatalog = (_state: CatalogState, _event: { type: string }): CatalogState => ({ exists: true });

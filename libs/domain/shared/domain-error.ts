@@ -12,7 +12,9 @@ export type DomainErrorCode =
   | 'deployment-not-found'
   | 'deployment-mismatch'
   | 'version-sha-conflict'
-  | 'idempotency-key-reused';
+  | 'idempotency-key-reused'
+  | 'token-not-found'
+  | 'invalid-expiry';
 
 export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;

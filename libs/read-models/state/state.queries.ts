@@ -44,13 +44,14 @@ export class StateQueries {
     this.catalog = new CatalogQueries(readStore);
   }
 
-  async matrix(filter: { product?: string } = {}): Promise<StateMatrix> {
+  async matrix(filter: { product?: string; environment?: string } = {}): Promise<StateMatrix> {
     const [products, environments, lanes] = await Promise.all([
       this.catalog.products(),
       this.catalog.environments(),
       this.readStore.find<LaneView>(LANES, filter.product ? { where: { product: filter.product } } : {}),
     ]);
-    const columns = orderEnvironments(environments.map((e) => e.name));
+    const ordered = orderEnvironments(environments.map((e) => e.name));
+    const columns = filter.environment ? ordered.filter((name) => name === filter.environment) : ordered;
     const byProduct = new Map<string, Map<string, LaneView>>();
     for (const lane of lanes) byProduct.set(lane.product, (byProduct.get(lane.product) ?? new Map()).set(lane.environment, lane));
     const names = filter.product ? products.filter((p) => p.name === filter.product) : products;
@@ -61,7 +62,7 @@ export class StateQueries {
         const cells = Object.fromEntries(
           columns.map((env) => {
             const cell = row.get(env) ? cellOf(row.get(env)!) : null;
-            const upstream = upstreamOf(env, columns);
+            const upstream = upstreamOf(env, ordered);
             const upstreamVersion = upstream ? (row.get(upstream)?.current?.version ?? null) : null;
             const drifted = cell && upstream && upstreamVersion && cell.current_version && upstreamVersion !== cell.current_version;
             return [env, cell && drifted ? { ...cell, drift: { upstream: upstream!, upstream_version: upstreamVersion! } } : cell];

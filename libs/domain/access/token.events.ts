@@ -1,0 +1,17 @@
+import type { DomainEvent } from '../shared/event';
+import type { Role } from './roles';
+
+/** Optional limits of a token to some products and/or environments (absent = all). */
+export type TokenScope = { products?: string[]; environments?: string[] };
+
+/** Only the SHA-256 of a token is ever recorded; the secret exists once, in the creation response. */
+export type TokenIssued = DomainEvent<
+  'token.issued',
+  { token_id: string; name: string; role: Role; prefix: string; hash: string; scope: TokenScope; issued_at: string; expires_at?: string }
+>;
+export type TokenRevoked = DomainEvent<'token.revoked', { token_id: string; revoked_at: string }>;
+
+export type AccessEvent = TokenIssued | TokenRevoked;
+export const ACCESS_EVENT_TYPES: readonly AccessEvent['type'][] = ['token.issued', 'token.revoked'];
+
+export const ACCESS_STREAM = 'access';
