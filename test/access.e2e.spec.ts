@@ -43,6 +43,7 @@ describe('access control (HTTP, real app)', () => {
       const dep = (await server.request('POST', '/deployment-events/', deployment)).body.deployment_id as string;
       const build = (await server.request('POST', '/build-events/', { product_name: 'my-service', version: '1.0.0', status: 'started' })).body.build_id as string;
       const throwaway = await createToken({ name: 'to-revoke', role: 'viewer' });
+      await server.request('PUT', '/api/v1/environments/production/variables/TO_REMOVE', { value: 'x', product: 'my-service' });
       samples = {
         'POST /deployment-events': { method: 'POST', path: '/deployment-events/', body: deployment },
         'POST /build-events': { method: 'POST', path: '/build-events/', body: { product_name: 'my-service', version: '1.0.0', status: 'started' } },
@@ -61,6 +62,9 @@ describe('access control (HTTP, real app)', () => {
         'POST /api/v1/tokens': { method: 'POST', path: '/api/v1/tokens', body: { name: 'new', role: 'viewer' } },
         'GET /api/v1/tokens': { method: 'GET', path: '/api/v1/tokens' },
         'DELETE /api/v1/tokens/:id': { method: 'DELETE', path: `/api/v1/tokens/${throwaway.id}` },
+        'GET /api/v1/environments/:env/variables': { method: 'GET', path: '/api/v1/environments/production/variables?product=my-service' },
+        'PUT /api/v1/environments/:env/variables/:name': { method: 'PUT', path: '/api/v1/environments/production/variables/LOG_LEVEL', body: { value: 'debug', product: 'my-service' } },
+        'DELETE /api/v1/environments/:env/variables/:name': { method: 'DELETE', path: '/api/v1/environments/production/variables/TO_REMOVE?product=my-service' },
       };
     });
 

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { BuildCommandHandler } from '../../libs/application/builds/build.command-handler';
-import { CatalogRegistrar } from '../../libs/application/catalog/catalog.registrar';
 import { LaneCommandHandler } from '../../libs/application/deployments/lane.command-handler';
 import { BuildQueries } from '../../libs/read-models/builds/builds.queries';
 import { CatalogQueries } from '../../libs/read-models/catalog/catalog.queries';
@@ -21,6 +20,6 @@ const queries = [DeploymentQueries, BuildQueries, CatalogQueries, StateQueries].
 /** Deployment and build ingestion (Versioner-compatible) and the read side built from it. */
 @Module({
   controllers: [DeploymentEventsController, DeploymentsController, BuildsController, CatalogController],
-  providers: [LaneCommandHandler, BuildCommandHandler, CatalogRegistrar, ...queries],
+  providers: [LaneCommandHandler, BuildCommandHandler, ...queries],
 })
 export class IngestionModule {}

@@ -1,6 +1,9 @@
 import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CatalogRegistrar } from '../../../libs/application/catalog/catalog.registrar';
+import { SecretBox } from '../../../libs/application/secrets/secret-box';
 import { CLOCK, IDS } from '../../../libs/application/shared/tokens';
 import type { Clock } from '../../../libs/domain/shared/time';
 import { EVENT_STORE, type EventStore } from '../../../libs/event-store/event-store.port';
@@ -14,6 +17,14 @@ import { SqliteReadStore } from '../../../libs/read-models/sqlite/sqlite-read-st
 import { SERVER_CONFIG, type ServerConfig } from '../config';
 import { ReadConsistency } from './consistency';
 import { PROJECTIONS } from './projections';
+
+/** Without SHIPLOG_SECRET_KEY, the key lives in the data dir, readable by the server's user only. */
+const loadOrCreateKeyFile = (dataDir: string): Buffer => {
+  const file = join(dataDir, 'secret.key');
+  mkdirSync(dataDir, { recursive: true });
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
+  return Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
+};
 
 /** Starts the projections once the app is wired, and closes everything in order on shutdown. */
 @Injectable()
@@ -61,9 +72,11 @@ class StorageLifecycle implements OnModuleInit, OnApplicationShutdown {
       },
       inject: [EVENT_STORE, READ_STORE],
     },
+    { provide: SecretBox, useFactory: (config: ServerConfig) => new SecretBox(config.secretKey ?? loadOrCreateKeyFile(config.dataDir)), inject: [SERVER_CONFIG] },
     ReadConsistency,
+    CatalogRegistrar,
     StorageLifecycle,
   ],
-  exports: [CLOCK, IDS, EVENT_STORE, READ_STORE, ProjectionRunner, ReadConsistency],
+  exports: [CLOCK, IDS, EVENT_STORE, READ_STORE, ProjectionRunner, ReadConsistency, SecretBox, CatalogRegistrar],
 })
 export class StorageModule {}

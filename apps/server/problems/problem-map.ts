@@ -33,6 +33,8 @@ export const PROBLEM_MAP: Record<ProblemCode, { status: number; title: string }>
   'idempotency-key-reused': { status: 422, title: 'Idempotency key reused for a different request' },
   'token-not-found': { status: 404, title: 'Token not found' },
   'invalid-expiry': { status: 400, title: 'Invalid expiry' },
+  'variable-not-found': { status: 404, title: 'Variable not found' },
+  'invalid-variable-name': { status: 400, title: 'Invalid variable name' },
   'missing-credentials': { status: 401, title: 'Authentication required' },
   'malformed-credentials': { status: 401, title: 'Malformed credentials' },
   'unknown-token': { status: 401, title: 'Unknown token' },

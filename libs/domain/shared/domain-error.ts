@@ -14,7 +14,9 @@ export type DomainErrorCode =
   | 'version-sha-conflict'
   | 'idempotency-key-reused'
   | 'token-not-found'
-  | 'invalid-expiry';
+  | 'invalid-expiry'
+  | 'variable-not-found'
+  | 'invalid-variable-name';
 
 export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;
