@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { tokensCommand } from './commands/tokens';
 import { trackCommand } from './commands/track';
 import { packageVersion } from './package-info';
 
@@ -19,5 +20,6 @@ export const buildProgram = (io: CliIo): Command => {
     .action(() => io.out(`shiplog ${version} (node ${process.version})\n`));
 
   program.addCommand(trackCommand(io));
+  program.addCommand(tokensCommand(io));
   return program;
 };

@@ -1,9 +1,8 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { randomUUID } from 'node:crypto';
 import { detectCi } from '../ci-context';
-import { CliExit, EXIT_REJECTED, EXIT_UNREACHABLE } from '../exit';
-import { describeProblem, requestJson, ServerUnreachable, type ClientOptions } from '../http-client';
 import type { CliIo } from '../program';
+import { callServer, withServerOptions, type ServerOptions } from './server-call';
 
 const jsonObject = (value: string): Record<string, unknown> => {
   try {
@@ -15,13 +14,7 @@ const jsonObject = (value: string): Record<string, unknown> => {
   throw new InvalidArgumentError('must be a JSON object, e.g. \'{"error": "timeout"}\'');
 };
 
-const integer = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number ≥ 0');
-  return n;
-};
-
-type CommonOptions = {
+type CommonOptions = ServerOptions & {
   product: string;
   version: string;
   status: string;
@@ -31,14 +24,11 @@ type CommonOptions = {
   metadata?: Record<string, unknown>;
   occurredAt?: string;
   eventId?: string;
-  url: string;
-  token?: string;
-  retries: number;
   json?: boolean;
 };
 
 const withCommonOptions = (command: Command, io: CliIo): Command =>
-  command
+  withServerOptions(command)
     .requiredOption('-p, --product <name>', 'product name')
     .requiredOption('-v, --version <version>', 'version')
     .requiredOption('-s, --status <status>', 'status, any alias (e.g. started, deploying, success, failed, cancelled)')
@@ -48,9 +38,6 @@ const withCommonOptions = (command: Command, io: CliIo): Command =>
     .option('--metadata <json>', 'extra_metadata as a JSON object', jsonObject)
     .option('--occurred-at <instant>', 'when it happened (ISO 8601); default: now')
     .option('--event-id <key>', 'idempotency key; default: a fresh one per invocation, reused by its retries')
-    .addOption(new Option('--url <url>', 'Shiplog server').env('SHIPLOG_URL').default('http://localhost:8080'))
-    .addOption(new Option('--token <token>', 'API token').env('SHIPLOG_TOKEN'))
-    .addOption(new Option('--retries <n>', 'retries on network errors, 429 and 5xx').argParser(integer).default(5))
     .option('--json', 'print the server response as JSON')
     .configureOutput({ writeOut: io.out, writeErr: io.err });
 
@@ -59,22 +46,9 @@ export const trackCommand = (io: CliIo): Command => {
   const track = new Command('track').description('report a deployment or build status from a CI job');
 
   const send = async (path: string, body: Record<string, unknown>, options: CommonOptions) => {
-    const clientOptions: ClientOptions = {
-      baseUrl: options.url,
-      retries: options.retries,
-      ...(options.token ? { token: options.token } : {}),
-      onRetry: (attempt, reason, waitMs) => io.err(`shiplog: ${reason}; retry ${attempt}/${options.retries} in ${(waitMs / 1000).toFixed(1)} s\n`),
-    };
+    // One key per invocation: the retries of this invocation can never record the event twice.
     const key = options.eventId ?? `cli-${randomUUID()}`;
-    let response;
-    try {
-      response = await requestJson(clientOptions, 'POST', path, body, { 'idempotency-key': key });
-    } catch (error) {
-      if (error instanceof ServerUnreachable) throw new CliExit(EXIT_UNREACHABLE, `shiplog: ${error.message}\n`);
-      throw error;
-    }
-    if (response.status >= 400) throw new CliExit(EXIT_REJECTED, `shiplog: rejected by the server\n${describeProblem(response.status, response.body)}\n`);
-    const result = response.body as Record<string, string | boolean>;
+    const result = (await callServer(io, options, 'POST', path, body, { 'idempotency-key': key })) as Record<string, string | boolean>;
     if (options.json) return io.out(`${JSON.stringify(result)}\n`);
     const what = result['deployment_id'] ? `deployment ${String(result['deployment_id'])}` : `build ${String(result['build_id'])}`;
     const where = result['environment_name'] ? ` → ${String(result['environment_name'])}` : '';
