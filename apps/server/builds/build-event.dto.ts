@@ -1,13 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsObject, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 import type { ReportBuildStatus } from '../../../libs/domain/builds/build.commands';
 import { acceptedStatuses, BUILD_STATUS_ALIASES, parseBuildStatus } from '../../../libs/domain/deployments/statuses';
 import { NAME_PATTERN, NAME_RULE } from '../../../libs/domain/shared/names';
-import { MAX_EXTRA_METADATA_BYTES } from '../deployments/deployment-event.dto';
-import { definedOnly, IsInstant, MaxJsonBytes, toInstant } from '../infrastructure/dto-helpers';
+import { definedOnly, toInstant } from '../infrastructure/dto-helpers';
+import { ReportedEventDto } from '../infrastructure/reported-event.dto';
 
 /** Versioner's build event (seed 001). */
-export class BuildEventDto {
+export class BuildEventDto extends ReportedEventDto {
   @ApiProperty({ example: 'my-service', pattern: NAME_PATTERN.source })
   @IsString()
   @Matches(NAME_PATTERN, { message: `product_name ${NAME_RULE}` })
@@ -28,41 +28,6 @@ export class BuildEventDto {
   @IsString()
   @MaxLength(256)
   built_by?: string;
-
-  @ApiPropertyOptional({ example: 'abc123' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(128)
-  scm_sha?: string;
-
-  @ApiPropertyOptional({ example: 'main' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(256)
-  scm_branch?: string;
-
-  @ApiPropertyOptional({ example: 'https://github.com/acme/my-service/actions/runs/1' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(2048)
-  build_url?: string;
-
-  @ApiPropertyOptional({ example: { error: 'Compilation failed' } })
-  @IsOptional()
-  @IsObject()
-  @MaxJsonBytes(MAX_EXTRA_METADATA_BYTES)
-  extra_metadata?: Record<string, unknown>;
-
-  @ApiPropertyOptional({ description: 'Client idempotency key (same as the Idempotency-Key header).' })
-  @IsOptional()
-  @IsString()
-  @Length(1, 255)
-  event_id?: string;
-
-  @ApiPropertyOptional({ example: '2026-11-23T10:00:00Z' })
-  @IsOptional()
-  @IsInstant()
-  occurred_at?: string;
 }
 
 export const toBuildCommand = (dto: BuildEventDto): ReportBuildStatus => ({

@@ -9,7 +9,7 @@ import { NAME_PATTERN, NAME_RULE } from '../../../libs/domain/shared/names';
 import type { BuildView } from '../../../libs/read-models/builds/builds.projection';
 import { BuildQueries } from '../../../libs/read-models/builds/builds.queries';
 import { DEFAULT_PAGE_SIZE, type Page } from '../../../libs/read-models/shared/paging';
-import { cursorOf, PageQuery } from '../deployments/deployments.controller';
+import { cursorOf, PageQuery } from '../infrastructure/page-query';
 import { Access } from '../access/access.decorator';
 import { assertInScope } from '../access/principal.request';
 import { ReadConsistency } from '../infrastructure/consistency';

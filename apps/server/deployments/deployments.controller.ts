@@ -1,7 +1,6 @@
 import { Controller, Get, Inject, NotFoundException, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsOptional, IsString, Length, Matches } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { deploymentTimeline, type TimelineEntry } from '../../../libs/application/deployments/deployment-timeline';
 import { parseDeploymentStatus } from '../../../libs/domain/deployments/statuses';
@@ -9,21 +8,13 @@ import { NAME_PATTERN, NAME_RULE } from '../../../libs/domain/shared/names';
 import { EVENT_STORE, type EventStore } from '../../../libs/event-store/event-store.port';
 import { DeploymentQueries, type DeploymentItem } from '../../../libs/read-models/deployments/deployments.queries';
 import { toPrdDeployment, toSpecStatus } from '../../../libs/read-models/deployments/vocabularies';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decodeCursor, type Page } from '../../../libs/read-models/shared/paging';
+import { DEFAULT_PAGE_SIZE, type Page } from '../../../libs/read-models/shared/paging';
+import { cursorOf, PageQuery } from '../infrastructure/page-query';
 import { StateQueries, type StateMatrix } from '../../../libs/read-models/state/state.queries';
 import { Access } from '../access/access.decorator';
 import { assertInScope } from '../access/principal.request';
 import { ReadConsistency } from '../infrastructure/consistency';
 import { definedOnly, IsInstant, toInstant } from '../infrastructure/dto-helpers';
-import { ProblemException } from '../problems/problem';
-
-export class PageQuery {
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_PAGE_SIZE)
-  limit?: number;
-
-  @IsOptional() @IsString()
-  cursor?: string;
-}
 
 export class ListDeploymentsQuery extends PageQuery {
   @IsOptional() @Matches(NAME_PATTERN, { message: `product ${NAME_RULE}` })
@@ -64,17 +55,6 @@ export class StateQuery {
   @IsOptional() @Matches(NAME_PATTERN, { message: `environment ${NAME_RULE}` })
   environment?: string;
 }
-
-export const cursorOf = (query: PageQuery) => {
-  if (query.cursor === undefined) return null;
-  const after = decodeCursor(query.cursor);
-  if (after === null) {
-    throw new ProblemException('validation-failed', 'cursor is not one this server issued; pass next_cursor from a previous page.', [
-      { field: 'cursor', message: 'invalid cursor' },
-    ]);
-  }
-  return after;
-};
 
 @ApiTags('Deployments')
 @Controller()
