@@ -2,7 +2,7 @@ import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { buildStream } from '../../domain/builds/build.events';
 import { evolveBuild, initialBuildState } from '../../domain/builds/build.decider';
-import type { LaneCommand } from '../../domain/deployments/lane.commands';
+import type { ReportDeploymentStatus } from '../../domain/deployments/lane.commands';
 import { decideLane, deploymentOfReport, evolveLane, initialLaneState } from '../../domain/deployments/lane.decider';
 import { laneStream, type LaneEvent } from '../../domain/deployments/lane.events';
 import type { Clock, IdGenerator } from '../../domain/shared/time';
@@ -26,10 +26,10 @@ export type LaneOutcome = {
   position: number;
 };
 
-/** The bus routes by class, so the plain domain command travels in an envelope. */
+/** A CI report; the bus routes by class, so the plain domain command travels in an envelope. */
 export class LaneCommandEnvelope extends Command<LaneOutcome> {
   constructor(
-    readonly command: LaneCommand,
+    readonly command: ReportDeploymentStatus,
     readonly meta: CommandMeta,
   ) {
     super();

@@ -12,9 +12,11 @@ export type BuildState = {
   readonly last: BuildAttempt | null;
   /** The commit this version is bound to, from the first build that named one. */
   readonly sha: string | null;
+  /** Some build of this version completed: it may be deployed. */
+  readonly completed: boolean;
 };
 
-export const initialBuildState: BuildState = { open: null, last: null, sha: null };
+export const initialBuildState: BuildState = { open: null, last: null, sha: null, completed: false };
 
 export type BuildDecideContext = { now: Date; newBuildId: () => string };
 
@@ -60,7 +62,7 @@ export const evolveBuild = (build: BuildState, { type, data }: BuildEvent): Buil
     case 'build.failed':
     case 'build.aborted': {
       const finished = { id: data.build_id, status: type.slice('build.'.length) as CanonicalStatus };
-      return { open: build.open?.id === data.build_id ? null : build.open, last: finished, sha };
+      return { open: build.open?.id === data.build_id ? null : build.open, last: finished, sha, completed: build.completed || type === 'build.completed' };
     }
     default:
       return assertNever(type);

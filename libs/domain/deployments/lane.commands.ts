@@ -19,4 +19,50 @@ export type ReportDeploymentStatus = {
   };
 };
 
-export type LaneCommand = ReportDeploymentStatus;
+import type { DeploymentKind } from './lane.events';
+
+type LaneTarget = { product: string; environment: string };
+
+/** An operator (or a saga) asks for a version to be deployed. The handler supplies what it looked up. */
+export type RequestDeployment = {
+  type: 'RequestDeployment';
+  data: LaneTarget & {
+    version: string;
+    kind: DeploymentKind;
+    reason?: string;
+    /** Deploy a version with no completed build or earlier deployment (needs a reason). */
+    force?: boolean;
+    scheduled_at?: string;
+    config?: Record<string, unknown>;
+    promoted_from?: string;
+    requested_by: string;
+    /** From the environment's settings. */
+    approvals_required: number;
+    /** Whether a completed build or an earlier deployment of the version exists. */
+    version_known: boolean;
+  };
+};
+
+/** Roll the lane back: to `version` (which must have completed there), else to the previous successful version. */
+export type RollbackLane = {
+  type: 'RollbackLane';
+  data: LaneTarget & { version?: string; reason?: string; requested_by: string; approvals_required: number };
+};
+
+type OnDeployment = LaneTarget & { deployment_id: string };
+export type ApproveDeployment = { type: 'ApproveDeployment'; data: OnDeployment & { approver: string; comment?: string } };
+export type RejectDeployment = { type: 'RejectDeployment'; data: OnDeployment & { approver: string; comment?: string } };
+export type CancelDeployment = { type: 'CancelDeployment'; data: OnDeployment & { reason?: string } };
+/** A scheduled deployment's time has come (fired by its durable timer). */
+export type DispatchDeployment = { type: 'DispatchDeployment'; data: OnDeployment };
+export type UnpinLane = { type: 'UnpinLane'; data: LaneTarget };
+
+export type LaneCommand =
+  | ReportDeploymentStatus
+  | RequestDeployment
+  | RollbackLane
+  | ApproveDeployment
+  | RejectDeployment
+  | CancelDeployment
+  | DispatchDeployment
+  | UnpinLane;

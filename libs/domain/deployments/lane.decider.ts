@@ -1,167 +1,38 @@
 import { assertNever } from '../shared/assert-never';
-import { assertSameSha } from '../shared/version-sha';
 import type { LaneCommand, ReportDeploymentStatus } from './lane.commands';
-import { DeploymentMismatch, DeploymentNotFound, TerminalStatusConflict } from './lane.errors';
-import type { DeploymentFacts, LaneEvent, OpeningFacts } from './lane.events';
-import { laneStream } from './lane.events';
-import { isTerminal, type CanonicalStatus, type OpenStatus } from './statuses';
+import { approve, cancel, dispatchScheduled, reject, requestDeployment, rollbackLane, unpin } from './lane.control';
+import type { LaneEvent } from './lane.events';
+import { reportStatus, type DecideContext } from './lane.reports';
+import type { LaneState } from './lane.state';
 
-type Attempt = { id: string; version: string; status: CanonicalStatus; facts: DeploymentFacts; finishedAt: string | null };
+export { evolveLane, initialLaneState, type LaneState } from './lane.state';
+export type { DecideContext } from './lane.reports';
 
-export type LaneState = {
-  readonly inFlight: Attempt | null;
-  readonly finished: readonly Attempt[];
-  /** The last completed deployment: what runs in the environment. */
-  readonly current: { id: string; version: string } | null;
-  /** Order in which versions first completed in this lane, for rollback detection. */
-  readonly firstCompleted: Readonly<Record<string, number>>;
-  readonly shaByVersion: Readonly<Record<string, string>>;
-};
-
-export const initialLaneState: LaneState = { inFlight: null, finished: [], current: null, firstCompleted: {}, shaByVersion: {} };
-
-export type DecideContext = {
-  now: Date;
-  newDeploymentId: () => string;
-  /** The commit the version's build recorded, if any (versions are immutable across lanes too). */
-  buildSha?: string | null;
-};
-
-type Report = ReportDeploymentStatus['data'];
-
-const RANK: Record<CanonicalStatus, number> = { pending: 0, started: 1, completed: 2, failed: 2, aborted: 2 };
-
-const factsOf = (report: Report, id: string, at: string): DeploymentFacts => {
-  const { status: _status, occurred_at: _at, deployment_id: _id, ...facts } = report;
-  return { deployment_id: id, ...facts, occurred_at: at };
-};
-
-const lifecycle = (status: CanonicalStatus, facts: OpeningFacts): LaneEvent => ({ type: `deployment.${status}`, data: facts });
-
-const superseded = (open: Attempt, at: string): LaneEvent => ({
-  type: 'deployment.aborted',
-  data: { ...open.facts, occurred_at: at, reason: 'superseded' },
-});
-
-/** Deploying a version that first completed before the current one rolls the lane back. */
-const rollbackFacts = (lane: LaneState, version: string): Partial<OpeningFacts> => {
-  const { current } = lane;
-  const firstSeen = lane.firstCompleted[version];
-  if (!current || current.version === version || firstSeen === undefined) return {};
-  if (firstSeen >= (lane.firstCompleted[current.version] ?? Infinity)) return {};
-  return { is_rollback: true, rollback_of: current.version, rollback_of_deployment_id: current.id };
-};
-
-/** Progress of an open deployment: forward steps are recorded, repeats and steps back are no-ops. */
-const progress = (open: Attempt, report: Report, at: string): LaneEvent[] =>
-  RANK[report.status] > RANK[open.status] ? [lifecycle(report.status, factsOf(report, open.id, at))] : [];
-
-/** A report about a deployment that already finished: a duplicate, a conflict, or a late pending/started. */
-const afterFinish = (done: Attempt, report: Report, at: string): LaneEvent[] => {
-  if (isTerminal(done.status) && isTerminal(report.status)) {
-    if (done.status === report.status) return [];
-    throw new TerminalStatusConflict('Deployment', done.version, done.status, report.status);
-  }
-  return [{ type: 'deployment.reported_late', data: { ...factsOf(report, done.id, at), status: report.status as OpenStatus } }];
-};
-
-const isLate = (done: Attempt, report: Report): boolean =>
-  report.occurred_at !== undefined && done.finishedAt !== null && report.occurred_at < done.finishedAt;
-
-/**
- * A terminal report for a finished version is a repeat (a retry) unless it says, with an occurred_at after
- * that deployment finished, that the version was deployed again after other deployments: CI that reports only
- * completions still records rollbacks, while retries (same body) stay duplicates in any order.
- */
-const isLaterAttempt = (done: Attempt, lane: LaneState, report: Report): boolean => {
-  const latest = lane.inFlight ?? lane.finished[lane.finished.length - 1];
-  return done !== latest && report.occurred_at !== undefined && done.finishedAt !== null && report.occurred_at > done.finishedAt;
-};
-
-const reportForId = (report: Report & { deployment_id: string }, lane: LaneState, at: string): LaneEvent[] => {
-  const attempt = lane.inFlight?.id === report.deployment_id ? lane.inFlight : lane.finished.find((d) => d.id === report.deployment_id);
-  if (!attempt) throw new DeploymentNotFound(report.deployment_id, laneStream(report.product, report.environment));
-  if (attempt.version !== report.version) throw new DeploymentMismatch(attempt.id, attempt.version, report.version);
-  if (attempt === lane.inFlight) return progress(attempt, report, at);
-  // A pending/started for a finished deployment named by id can only be a late or repeated report.
-  return isTerminal(report.status) || isLate(attempt, report) ? afterFinish(attempt, report, at) : [];
-};
-
-const reportStatus = (report: Report, lane: LaneState, ctx: DecideContext): LaneEvent[] => {
-  const at = report.occurred_at ?? ctx.now.toISOString();
-  assertSameSha(report.product, report.version, lane.shaByVersion[report.version] ?? ctx.buildSha, report.scm_sha);
-  if (report.deployment_id !== undefined) return reportForId({ ...report, deployment_id: report.deployment_id }, lane, at);
-
-  if (lane.inFlight?.version === report.version) return progress(lane.inFlight, report, at);
-  const done = lane.finished.findLast((d) => d.version === report.version);
-  if (done && (isLate(done, report) || (isTerminal(report.status) && !isLaterAttempt(done, lane, report)))) return afterFinish(done, report, at);
-
-  // A new attempt: a redeploy of a finished version, or a version seen for the first time.
-  // Completed/failed without a prior start is accepted as an implicit start (CI often reports only the end).
-  const facts: OpeningFacts = { ...factsOf(report, ctx.newDeploymentId(), at), ...rollbackFacts(lane, report.version) };
-  return [
-    ...(lane.inFlight ? [superseded(lane.inFlight, at)] : []),
-    lifecycle(report.status === 'pending' ? 'pending' : 'started', facts),
-    ...(isTerminal(report.status) ? [lifecycle(report.status, factsOf(report, facts.deployment_id, at))] : []),
-  ];
-};
-
+/** One decider per lane (product × environment): CI reports (lane.reports) and operator commands (lane.control). */
 export const decideLane = (command: LaneCommand, lane: LaneState, ctx: DecideContext): LaneEvent[] => {
   switch (command.type) {
     case 'ReportDeploymentStatus':
       return reportStatus(command.data, lane, ctx);
+    case 'RequestDeployment':
+      return requestDeployment(command, lane, ctx);
+    case 'RollbackLane':
+      return rollbackLane(command, lane, ctx);
+    case 'ApproveDeployment':
+      return approve(command, lane, ctx);
+    case 'RejectDeployment':
+      return reject(command, lane, ctx);
+    case 'CancelDeployment':
+      return cancel(command, lane, ctx);
+    case 'DispatchDeployment':
+      return dispatchScheduled(command, lane, ctx);
+    case 'UnpinLane':
+      return unpin(command, lane, ctx);
     default:
-      return assertNever(command.type);
-  }
-};
-
-const rememberSha = (lane: LaneState, facts: DeploymentFacts): LaneState['shaByVersion'] =>
-  facts.scm_sha && !lane.shaByVersion[facts.version] ? { ...lane.shaByVersion, [facts.version]: facts.scm_sha } : lane.shaByVersion;
-
-const finish = (lane: LaneState, facts: DeploymentFacts, status: Exclude<CanonicalStatus, OpenStatus>): LaneState => {
-  const attempt: Attempt = {
-    id: facts.deployment_id,
-    version: facts.version,
-    status,
-    facts: lane.inFlight?.id === facts.deployment_id ? { ...lane.inFlight.facts, ...facts } : facts,
-    finishedAt: facts.occurred_at,
-  };
-  const completed = status === 'completed';
-  return {
-    inFlight: lane.inFlight?.id === facts.deployment_id ? null : lane.inFlight,
-    finished: [...lane.finished, attempt],
-    current: completed ? { id: attempt.id, version: attempt.version } : lane.current,
-    firstCompleted:
-      completed && lane.firstCompleted[attempt.version] === undefined
-        ? { ...lane.firstCompleted, [attempt.version]: Object.keys(lane.firstCompleted).length }
-        : lane.firstCompleted,
-    shaByVersion: rememberSha(lane, facts),
-  };
-};
-
-export const evolveLane = (lane: LaneState, event: LaneEvent): LaneState => {
-  switch (event.type) {
-    case 'deployment.pending':
-    case 'deployment.started': {
-      const { data } = event;
-      const status = event.type === 'deployment.pending' ? 'pending' : 'started';
-      const facts = lane.inFlight?.id === data.deployment_id ? { ...lane.inFlight.facts, ...data } : data;
-      return { ...lane, inFlight: { id: data.deployment_id, version: data.version, status, facts, finishedAt: null }, shaByVersion: rememberSha(lane, data) };
-    }
-    case 'deployment.completed':
-      return finish(lane, event.data, 'completed');
-    case 'deployment.failed':
-      return finish(lane, event.data, 'failed');
-    case 'deployment.aborted':
-      return finish(lane, event.data, 'aborted');
-    case 'deployment.reported_late':
-      return lane;
-    default:
-      return assertNever(event);
+      return assertNever(command);
   }
 };
 
 /** The deployment a report refers to: the one named by id, else the open one of the version, else its latest finished one. */
-export const deploymentOfReport = (lane: LaneState, report: Pick<Report, 'version' | 'deployment_id'>): string | null =>
+export const deploymentOfReport = (lane: LaneState, report: Pick<ReportDeploymentStatus['data'], 'version' | 'deployment_id'>): string | null =>
   report.deployment_id ??
   (lane.inFlight?.version === report.version ? lane.inFlight.id : (lane.finished.findLast((d) => d.version === report.version)?.id ?? null));

@@ -34,3 +34,77 @@ export class DeploymentMismatch extends DomainError {
     ]);
   }
 }
+
+export class LanePinned extends DomainError {
+  readonly code = 'lane-pinned';
+  constructor(lane: string, version: string) {
+    super(`${lane} is pinned to ${version} after a rollback; unpin it (POST /api/v1/lanes/{product}/{environment}/unpin) before deploying or promoting.`, [
+      { field: 'environment', message: `lane pinned to ${version}` },
+    ]);
+  }
+}
+
+export class DeploymentInFlight extends DomainError {
+  readonly code = 'deployment-in-flight';
+  constructor(lane: string, deploymentId: string, version: string) {
+    super(`Deployment ${deploymentId} of ${version} is still in flight in ${lane}; cancel it or wait for it to finish.`, [
+      { field: 'environment', message: `deployment ${deploymentId} in flight` },
+    ]);
+  }
+}
+
+export class UnknownVersion extends DomainError {
+  readonly code = 'unknown-version';
+  constructor(version: string) {
+    super(`Version ${version} has no completed build and was never deployed; build it first, or pass force: true with a reason.`, [
+      { field: 'version', message: 'no completed build or earlier deployment' },
+    ]);
+  }
+}
+
+export class ReasonRequired extends DomainError {
+  readonly code = 'reason-required';
+  constructor(what: string) {
+    super(`${what} needs a reason.`, [{ field: 'reason', message: 'required' }]);
+  }
+}
+
+export class NoRollbackTarget extends DomainError {
+  readonly code = 'no-rollback-target';
+  constructor(lane: string, version?: string) {
+    super(
+      version
+        ? `Version ${version} never completed in ${lane}; roll back only to a version that ran there.`
+        : `${lane} has no previous successful version to roll back to.`,
+      [{ field: 'version', message: version ? 'never completed in this lane' : 'no previous successful version' }],
+    );
+  }
+}
+
+export class DeploymentFinished extends DomainError {
+  readonly code = 'deployment-finished';
+  constructor(deploymentId: string, status: string) {
+    super(`Deployment ${deploymentId} already ended as "${status}".`, [{ field: 'deployment_id', message: `already ${status}` }]);
+  }
+}
+
+export class NotAwaitingApproval extends DomainError {
+  readonly code = 'not-awaiting-approval';
+  constructor(deploymentId: string) {
+    super(`Deployment ${deploymentId} is not waiting for approval.`, [{ field: 'deployment_id', message: 'not awaiting approval' }]);
+  }
+}
+
+export class SelfApproval extends DomainError {
+  readonly code = 'self-approval';
+  constructor() {
+    super('The requester of a deployment cannot approve it; another person must.', [{ field: 'Authorization', message: 'requester cannot approve' }]);
+  }
+}
+
+export class NotPinned extends DomainError {
+  readonly code = 'not-pinned';
+  constructor(lane: string) {
+    super(`${lane} is not pinned.`, [{ field: 'environment', message: 'not pinned' }]);
+  }
+}

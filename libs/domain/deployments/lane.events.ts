@@ -21,7 +21,27 @@ export type OpeningFacts = DeploymentFacts & {
   /** The version (and deployment) that was current when the rollback started. */
   rollback_of?: string;
   rollback_of_deployment_id?: string;
+  /** CI reported this version while the lane was pinned by a rollback: recorded, but flagged. */
+  while_pinned?: true;
 };
+
+export type DeploymentKind = 'deploy' | 'rollback' | 'promotion';
+
+/** An operator's (or a saga's) request: the deployment opens as pending until it is dispatched to the executor. */
+export type RequestFacts = OpeningFacts & {
+  kind: DeploymentKind;
+  reason?: string;
+  /** Actor id of the requester: approvers must be other people. */
+  requested_by: string;
+  approvals_required: number;
+  scheduled_at?: string;
+  force?: true;
+  promoted_from?: string;
+  config?: Record<string, unknown>;
+};
+
+/** The facts every lane event carries, so projections and timelines can place it. */
+export type LaneFacts = { deployment_id: string; product: string; environment: string; version: string; occurred_at: string };
 
 export type AbortedFacts = DeploymentFacts & { reason?: 'superseded' | (string & {}) };
 
@@ -34,6 +54,16 @@ export type DeploymentCompleted = DomainEvent<'deployment.completed', Deployment
 export type DeploymentFailed = DomainEvent<'deployment.failed', DeploymentFacts>;
 export type DeploymentAborted = DomainEvent<'deployment.aborted', AbortedFacts>;
 export type DeploymentReportedLate = DomainEvent<'deployment.reported_late', LateReportFacts>;
+export type DeploymentRequested = DomainEvent<'deployment.requested', RequestFacts>;
+export type ApprovalRequested = DomainEvent<'deployment.approval_requested', LaneFacts & { approvals_required: number }>;
+export type DeploymentApproved = DomainEvent<'deployment.approved', LaneFacts & { approver: string; comment?: string; approvals: number }>;
+export type DeploymentRejected = DomainEvent<'deployment.rejected', LaneFacts & { approver: string; comment?: string }>;
+/** Handed to the environment's executor (a webhook, or a command Shiplog runs). */
+export type DeploymentDispatched = DomainEvent<'deployment.dispatched', LaneFacts & { kind: DeploymentKind; is_rollback?: true }>;
+export type CancelRequested = DomainEvent<'deployment.cancel_requested', LaneFacts & { reason?: string }>;
+/** After a rollback the lane holds its version until an operator unpins it. */
+export type LanePinned = DomainEvent<'lane.pinned', LaneFacts>;
+export type LaneUnpinned = DomainEvent<'lane.unpinned', LaneFacts>;
 
 export type LaneEvent =
   | DeploymentPending
@@ -41,7 +71,15 @@ export type LaneEvent =
   | DeploymentCompleted
   | DeploymentFailed
   | DeploymentAborted
-  | DeploymentReportedLate;
+  | DeploymentReportedLate
+  | DeploymentRequested
+  | ApprovalRequested
+  | DeploymentApproved
+  | DeploymentRejected
+  | DeploymentDispatched
+  | CancelRequested
+  | LanePinned
+  | LaneUnpinned;
 
 export type LaneEventType = LaneEvent['type'];
 
@@ -52,6 +90,14 @@ export const LANE_EVENT_TYPES: readonly LaneEventType[] = [
   'deployment.failed',
   'deployment.aborted',
   'deployment.reported_late',
+  'deployment.requested',
+  'deployment.approval_requested',
+  'deployment.approved',
+  'deployment.rejected',
+  'deployment.dispatched',
+  'deployment.cancel_requested',
+  'lane.pinned',
+  'lane.unpinned',
 ];
 
 export const lifecycleEventType = (status: CanonicalStatus): LaneEventType => `deployment.${status}`;

@@ -2,6 +2,7 @@ import type { EnvironmentCreated } from '../catalog/catalog';
 import { assertNever } from '../shared/assert-never';
 import { DomainError } from '../shared/domain-error';
 import type { DomainEvent } from '../shared/event';
+import { DEFAULT_SETTINGS, type EnvironmentSettings, type EnvironmentUpdated } from './settings';
 
 export const VARIABLE_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
@@ -17,7 +18,7 @@ export type VariableSet = DomainEvent<
 export type VariableRemoved = DomainEvent<'environment.variable_removed', VariableKey & { removed_at: string }>;
 
 /** Everything an `environment-{name}` stream holds so far. */
-export type EnvironmentStreamEvent = EnvironmentCreated | VariableSet | VariableRemoved;
+export type EnvironmentStreamEvent = EnvironmentCreated | VariableSet | VariableRemoved | EnvironmentUpdated;
 export const VARIABLE_EVENT_TYPES: readonly (VariableSet | VariableRemoved)['type'][] = ['environment.variable_set', 'environment.variable_removed'];
 
 export type SetVariable = { type: 'SetVariable'; data: VariableKey & ({ secret: false; value: string } | { secret: true; sealed: SealedSecret }) };
@@ -25,8 +26,8 @@ export type RemoveVariable = { type: 'RemoveVariable'; data: VariableKey };
 export type VariableCommand = SetVariable | RemoveVariable;
 
 type StoredVariable = { secret: boolean; identity: string };
-export type EnvironmentState = { readonly variables: Readonly<Record<string, StoredVariable>> };
-export const initialEnvironmentState: EnvironmentState = { variables: {} };
+export type EnvironmentState = { readonly variables: Readonly<Record<string, StoredVariable>>; readonly settings: EnvironmentSettings };
+export const initialEnvironmentState: EnvironmentState = { variables: {}, settings: DEFAULT_SETTINGS };
 
 const keyOf = ({ product, name }: { product?: string; name: string }) => `${product ?? '*'}/${name}`;
 
@@ -74,12 +75,14 @@ export const evolveEnvironment = (state: EnvironmentState, event: EnvironmentStr
     case 'environment.variable_set': {
       const { data } = event;
       const identity = data.secret ? `secret:${data.fingerprint}` : `plain:${data.value}`;
-      return { variables: { ...state.variables, [keyOf(data)]: { secret: data.secret, identity } } };
+      return { ...state, variables: { ...state.variables, [keyOf(data)]: { secret: data.secret, identity } } };
     }
     case 'environment.variable_removed': {
       const { [keyOf(event.data)]: _removed, ...rest } = state.variables;
-      return { variables: rest };
+      return { ...state, variables: rest };
     }
+    case 'environment.updated':
+      return { ...state, settings: { ...state.settings, ...event.data.changes } };
     default:
       return assertNever(event);
   }

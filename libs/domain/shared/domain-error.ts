@@ -16,7 +16,17 @@ export type DomainErrorCode =
   | 'token-not-found'
   | 'invalid-expiry'
   | 'variable-not-found'
-  | 'invalid-variable-name';
+  | 'invalid-variable-name'
+  | 'lane-pinned'
+  | 'deployment-in-flight'
+  | 'unknown-version'
+  | 'reason-required'
+  | 'no-rollback-target'
+  | 'deployment-finished'
+  | 'not-awaiting-approval'
+  | 'self-approval'
+  | 'not-pinned'
+  | 'invalid-settings';
 
 export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;

@@ -1,5 +1,5 @@
 import { assertNever } from '../../domain/shared/assert-never';
-import type { LaneEvent, OpeningFacts } from '../../domain/deployments/lane.events';
+import type { DeploymentFacts, DeploymentKind, LaneEvent, OpeningFacts, RequestFacts } from '../../domain/deployments/lane.events';
 import { LANE_EVENT_TYPES } from '../../domain/deployments/lane.events';
 import type { CanonicalStatus } from '../../domain/deployments/statuses';
 import type { Recorded } from '../../event-store/event-store.port';
@@ -17,6 +17,19 @@ export type DeploymentView = LifecycleView & {
   rollback_of_deployment_id: string | null;
   /** Set on a completed deployment once a completed rollback replaced it. */
   rolled_back_by: string | null;
+  /** `reported` by CI, or requested by an operator or a saga as a deploy, rollback or promotion. */
+  kind: 'reported' | DeploymentKind;
+  reason: string | null;
+  requested_by: string | null;
+  promoted_from: string | null;
+  /** Where a requested deployment stands before an executor starts it. */
+  phase: 'awaiting_approval' | 'scheduled' | 'dispatched' | 'cancel_requested' | null;
+  approvals_required: number;
+  approvals: { approver: string; at: string; comment?: string }[];
+  rejected_by: string | null;
+  scheduled_at: string | null;
+  /** CI reported this version while the lane was pinned by a rollback. */
+  while_pinned: boolean;
 };
 
 type LaneDeployment = { deployment_id: string; version: string; at: string; deployed_by: string | null };
@@ -33,6 +46,8 @@ export type LaneView = {
   /** The last completed deployment of another version than `current`: the default rollback target. */
   previous_successful: LaneDeployment | null;
   in_flight: (LaneDeployment & { status: CanonicalStatus }) | null;
+  /** After a rollback: the version the lane is held at until unpinned. */
+  pinned: { deployment_id: string; version: string; since: string } | null;
   last_position: number;
 };
 
@@ -45,7 +60,8 @@ type LaneRecorded = Recorded<LaneEvent>;
 
 const opened = (event: LaneRecorded): DeploymentView => {
   const { data } = event;
-  const opening: Partial<OpeningFacts> = event.type === 'deployment.pending' || event.type === 'deployment.started' ? event.data : {};
+  const opening: Partial<OpeningFacts> = event.type === 'deployment.pending' || event.type === 'deployment.started' || event.type === 'deployment.requested' ? event.data : {};
+  const request: Partial<RequestFacts> = event.type === 'deployment.requested' ? event.data : {};
   return {
     ...openedLifecycle(data.deployment_id, data.product, data.version, data.occurred_at),
     environment: data.environment,
@@ -55,26 +71,60 @@ const opened = (event: LaneRecorded): DeploymentView => {
     rollback_of: opening.rollback_of ?? null,
     rollback_of_deployment_id: opening.rollback_of_deployment_id ?? null,
     rolled_back_by: null,
+    kind: request.kind ?? 'reported',
+    reason: request.reason ?? null,
+    requested_by: event.type === 'deployment.requested' ? event.metadata.actor.name : null,
+    promoted_from: request.promoted_from ?? null,
+    phase: null,
+    approvals_required: request.approvals_required ?? 0,
+    approvals: [],
+    rejected_by: null,
+    scheduled_at: request.scheduled_at ?? null,
+    while_pinned: opening.while_pinned === true,
   };
 };
 
+const statusChange = (view: DeploymentView, event: LaneRecorded, status: CanonicalStatus, facts: DeploymentFacts, reason?: string): DeploymentView => ({
+  ...transitioned(view, { at: event.data.occurred_at, eventId: event.id, position: event.position, status, facts, ...(reason ? { reason } : {}) }),
+  deployed_by: facts.deployed_by ?? view.deployed_by,
+});
+
 const applyToDeployment = (view: DeploymentView, event: LaneRecorded): DeploymentView => {
-  const change = { at: event.data.occurred_at, eventId: event.id, position: event.position };
+  const noted = { ...view, last_position: event.position };
   switch (event.type) {
     case 'deployment.reported_late':
-      return withLateReport(view, { ...change, status: event.data.status });
+      return withLateReport(view, { at: event.data.occurred_at, eventId: event.id, position: event.position, status: event.data.status });
+    case 'deployment.requested': {
+      const next = statusChange(view, event, 'pending', event.data);
+      const phase = event.data.approvals_required > 0 ? 'awaiting_approval' : event.data.scheduled_at && event.data.scheduled_at > event.data.occurred_at ? 'scheduled' : null;
+      return { ...next, phase };
+    }
     case 'deployment.aborted': {
       const reason = event.data.reason;
-      const next = transitioned(view, { ...change, status: 'aborted', facts: event.data, ...(reason ? { reason } : {}) });
-      return { ...next, deployed_by: event.data.deployed_by ?? view.deployed_by, abort_reason: reason ?? null };
+      return { ...statusChange(view, event, 'aborted', event.data, reason), abort_reason: reason ?? null, phase: null };
     }
     case 'deployment.pending':
+      return statusChange(view, event, 'pending', event.data);
     case 'deployment.started':
     case 'deployment.completed':
-    case 'deployment.failed': {
-      const status = event.type.slice('deployment.'.length) as CanonicalStatus;
-      return { ...transitioned(view, { ...change, status, facts: event.data }), deployed_by: event.data.deployed_by ?? view.deployed_by };
+    case 'deployment.failed':
+      return { ...statusChange(view, event, event.type.slice('deployment.'.length) as CanonicalStatus, event.data), phase: null };
+    case 'deployment.approval_requested':
+      return { ...noted, phase: 'awaiting_approval', approvals_required: event.data.approvals_required };
+    case 'deployment.approved': {
+      const { approver, comment, occurred_at } = event.data;
+      const approvals = [...view.approvals, { approver, at: occurred_at, ...(comment ? { comment } : {}) }];
+      return { ...noted, approvals, phase: approvals.length >= view.approvals_required && view.scheduled_at && view.scheduled_at > occurred_at ? 'scheduled' : view.phase };
     }
+    case 'deployment.rejected':
+      return { ...noted, rejected_by: event.data.approver };
+    case 'deployment.dispatched':
+      return { ...noted, phase: 'dispatched' };
+    case 'deployment.cancel_requested':
+      return { ...noted, phase: 'cancel_requested' };
+    case 'lane.pinned':
+    case 'lane.unpinned':
+      return view;
     default:
       return assertNever(event);
   }
@@ -82,8 +132,20 @@ const applyToDeployment = (view: DeploymentView, event: LaneRecorded): Deploymen
 
 const summary = (view: DeploymentView, at: string): LaneDeployment => ({ deployment_id: view.id, version: view.version, at, deployed_by: view.deployed_by });
 
+/** Lane-level events and those that change no deployment's status leave `latest` and `in_flight` as they are. */
+const LANE_NEUTRAL: ReadonlySet<LaneRecorded['type']> = new Set([
+  'deployment.reported_late',
+  'deployment.approval_requested',
+  'deployment.approved',
+  'deployment.rejected',
+  'deployment.dispatched',
+  'deployment.cancel_requested',
+]);
+
 const applyToLane = (lane: LaneView, view: DeploymentView, event: LaneRecorded): LaneView => {
-  if (event.type === 'deployment.reported_late') return lane;
+  if (event.type === 'lane.pinned') return { ...lane, pinned: { deployment_id: view.id, version: view.version, since: event.data.occurred_at }, last_position: event.position };
+  if (event.type === 'lane.unpinned') return { ...lane, pinned: null, last_position: event.position };
+  if (LANE_NEUTRAL.has(event.type)) return lane;
   const at = event.data.occurred_at;
   const latest = { ...summary(view, at), status: view.status };
   const open = view.status === 'pending' || view.status === 'started';
@@ -110,6 +172,7 @@ const emptyLane = (product: string, environment: string): LaneView => ({
   current: null,
   previous_successful: null,
   in_flight: null,
+  pinned: null,
   last_position: 0,
 });
 
@@ -122,7 +185,7 @@ const markRolledBack = async (tx: ReadTx, rollback: DeploymentView): Promise<voi
 
 export const deploymentsProjection = defineProjection<LaneRecorded>({
   name: 'deployments',
-  version: 2,
+  version: 3,
   collections: [
     {
       name: DEPLOYMENTS,
