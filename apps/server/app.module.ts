@@ -3,6 +3,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { SERVER_CONFIG, type ServerConfig } from './config';
 import { IngestionModule } from './ingestion.module';
 import { AccessModule } from './access/access.module';
+import { ControlPlaneModule } from './control-plane/control-plane.module';
 import { EnvironmentsModule } from './environments/environments.module';
 import { HealthModule } from './health/health.module';
 import { StorageModule } from './infrastructure/storage.module';
@@ -20,7 +21,7 @@ export class AppModule {
   static forRoot(config: ServerConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), CqrsModule.forRoot(), StorageModule, AccessModule, HealthModule, IngestionModule, EnvironmentsModule],
+      imports: [ConfigModule.forRoot(config), CqrsModule.forRoot(), StorageModule, AccessModule, HealthModule, IngestionModule, EnvironmentsModule, ControlPlaneModule],
     };
   }
 }

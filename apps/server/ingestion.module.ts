@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { BuildCommandHandler } from '../../libs/application/builds/build.command-handler';
 import { LaneCommandHandler } from '../../libs/application/deployments/lane.command-handler';
+import { LaneWriter } from '../../libs/application/deployments/lane-writer';
 import { BuildQueries } from '../../libs/read-models/builds/builds.queries';
 import { CatalogQueries } from '../../libs/read-models/catalog/catalog.queries';
 import { DeploymentQueries } from '../../libs/read-models/deployments/deployments.queries';
@@ -20,6 +21,7 @@ const queries = [DeploymentQueries, BuildQueries, CatalogQueries, StateQueries].
 /** Deployment and build ingestion (Versioner-compatible) and the read side built from it. */
 @Module({
   controllers: [DeploymentEventsController, DeploymentsController, BuildsController, CatalogController],
-  providers: [LaneCommandHandler, BuildCommandHandler, ...queries],
+  providers: [LaneCommandHandler, BuildCommandHandler, LaneWriter, ...queries],
+  exports: [LaneWriter, DeploymentQueries],
 })
 export class IngestionModule {}

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CatalogRegistrar } from '../../../libs/application/catalog/catalog.registrar';
+import { EnvironmentSettingsService } from '../../../libs/application/environments/environment-settings.service';
 import { VariablesService } from '../../../libs/application/environments/variables.service';
 import { SecretBox } from '../../../libs/application/secrets/secret-box';
 import { CLOCK } from '../../../libs/application/shared/tokens';
@@ -7,19 +8,25 @@ import type { Clock } from '../../../libs/domain/shared/time';
 import { EVENT_STORE, type EventStore } from '../../../libs/event-store/event-store.port';
 import { VariableQueries } from '../../../libs/read-models/environments/variables.queries';
 import { READ_STORE, type ReadStore } from '../../../libs/read-models/read-store.port';
+import { EnvironmentSettingsController } from './settings.controller';
 import { VariablesController } from './variables.controller';
 
-/** Environment settings; so far its variables (plain and secret). */
+/** Environment settings and variables (plain and secret). */
 @Module({
-  controllers: [VariablesController],
+  controllers: [VariablesController, EnvironmentSettingsController],
   providers: [
     {
       provide: VariablesService,
       useFactory: (store: EventStore, clock: Clock, secrets: SecretBox, catalog: CatalogRegistrar) => new VariablesService(store, clock, secrets, catalog),
       inject: [EVENT_STORE, CLOCK, SecretBox, CatalogRegistrar],
     },
+    {
+      provide: EnvironmentSettingsService,
+      useFactory: (store: EventStore, clock: Clock, secrets: SecretBox, catalog: CatalogRegistrar) => new EnvironmentSettingsService(store, clock, secrets, catalog),
+      inject: [EVENT_STORE, CLOCK, SecretBox, CatalogRegistrar],
+    },
     { provide: VariableQueries, useFactory: (readStore: ReadStore) => new VariableQueries(readStore), inject: [READ_STORE] },
   ],
-  exports: [VariablesService],
+  exports: [VariablesService, EnvironmentSettingsService],
 })
 export class EnvironmentsModule {}

@@ -8,9 +8,8 @@ import type { VariableView } from '../../../libs/read-models/environments/variab
 import { VariableQueries } from '../../../libs/read-models/environments/variables.queries';
 import { Access } from '../access/access.decorator';
 import { ReadConsistency } from '../infrastructure/consistency';
-import { definedOnly } from '../infrastructure/dto-helpers';
+import { definedOnly, nameParam } from '../infrastructure/dto-helpers';
 import { commandMetaOf } from '../infrastructure/request-meta';
-import { ProblemException } from '../problems/problem';
 
 export const MASK = '********';
 export const MAX_VARIABLE_BYTES = 64 * 1024;
@@ -33,11 +32,6 @@ export class VariableQuery {
   product?: string;
 }
 
-const environmentOf = (env: string): string => {
-  if (!NAME_PATTERN.test(env)) throw new ProblemException('validation-failed', `environment ${NAME_RULE}`, [{ field: 'env', message: NAME_RULE }]);
-  return env;
-};
-
 /** What anyone may see of a variable: secrets masked. */
 const shown = (v: VariableView) => ({ ...v, value: v.secret ? MASK : v.value });
 
@@ -55,14 +49,14 @@ export class VariablesController {
   @ApiOperation({ summary: "An environment's variables (secrets masked)", description: 'With `product`, the environment-wide ones and that product’s.' })
   async list(@Param('env') env: string, @Query() query: VariableQuery, @Res({ passthrough: true }) reply: FastifyReply) {
     await this.consistency.catchUp(reply);
-    return { items: (await this.queries.list(environmentOf(env), query.product)).map(shown) };
+    return { items: (await this.queries.list(nameParam('env', env), query.product)).map(shown) };
   }
 
   @Put(':name')
   @Access('admin', { environment: 'params.env', product: 'body.product' })
   @ApiOperation({ summary: 'Set a variable', description: '`secret: true` encrypts the value at rest (AES-256-GCM); it is write-only from then on.' })
   async set(@Param('env') env: string, @Param('name') name: string, @Body() body: SetVariableDto, @Req() request: FastifyRequest) {
-    await this.variables.set(definedOnly({ environment: environmentOf(env), product: body.product, name, value: body.value, secret: body.secret ?? false }), commandMetaOf(request));
+    await this.variables.set(definedOnly({ environment: nameParam('env', env), product: body.product, name, value: body.value, secret: body.secret ?? false }), commandMetaOf(request));
     return { environment: env, product: body.product ?? null, name, secret: body.secret ?? false, value: body.secret ? MASK : body.value };
   }
 
@@ -71,6 +65,6 @@ export class VariablesController {
   @Access('admin', { environment: 'params.env', product: 'query.product' })
   @ApiOperation({ summary: 'Remove a variable' })
   async remove(@Param('env') env: string, @Param('name') name: string, @Query() query: VariableQuery, @Req() request: FastifyRequest): Promise<void> {
-    await this.variables.remove(definedOnly({ environment: environmentOf(env), product: query.product, name }), commandMetaOf(request));
+    await this.variables.remove(definedOnly({ environment: nameParam('env', env), product: query.product, name }), commandMetaOf(request));
   }
 }

@@ -1,4 +1,6 @@
 import { IsISO8601, ValidateBy, type ValidationOptions } from 'class-validator';
+import { NAME_PATTERN, NAME_RULE } from '../../../libs/domain/shared/names';
+import { ProblemException } from '../problems/problem';
 
 /** Keeps only the defined properties: optional DTO fields map to absent command fields, never to undefined. */
 export const definedOnly = <T extends object>(value: { [K in keyof T]: T[K] | undefined }): T =>
@@ -21,3 +23,9 @@ export const MaxJsonBytes = (bytes: number, options?: ValidationOptions) =>
 export const IsInstant = (options?: ValidationOptions) => IsISO8601({ strict: true, strictSeparator: true }, options);
 
 export const toInstant = (value: string | undefined): string | undefined => (value === undefined ? undefined : new Date(value).toISOString());
+
+/** A product or environment name taken from the URL path. */
+export const nameParam = (field: string, value: string): string => {
+  if (!NAME_PATTERN.test(value)) throw new ProblemException('validation-failed', `${field} ${NAME_RULE}`, [{ field, message: NAME_RULE }]);
+  return value;
+};

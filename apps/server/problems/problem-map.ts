@@ -45,6 +45,7 @@ export const PROBLEM_MAP: Record<ProblemCode, { status: number; title: string }>
   'self-approval': { status: 403, title: 'Requester cannot approve' },
   'not-pinned': { status: 409, title: 'Lane not pinned' },
   'invalid-settings': { status: 400, title: 'Invalid environment settings' },
+  'nothing-to-promote': { status: 409, title: 'Nothing to promote' },
   'missing-credentials': { status: 401, title: 'Authentication required' },
   'malformed-credentials': { status: 401, title: 'Malformed credentials' },
   'unknown-token': { status: 401, title: 'Unknown token' },

@@ -3,13 +3,14 @@ import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { buildStream } from '../../domain/builds/build.events';
 import { evolveBuild, initialBuildState } from '../../domain/builds/build.decider';
 import type { ReportDeploymentStatus } from '../../domain/deployments/lane.commands';
-import { decideLane, deploymentOfReport, evolveLane, initialLaneState } from '../../domain/deployments/lane.decider';
+import { decideLane, deploymentOfReport } from '../../domain/deployments/lane.decider';
 import { laneStream, type LaneEvent } from '../../domain/deployments/lane.events';
 import type { Clock, IdGenerator } from '../../domain/shared/time';
 import { EVENT_STORE, type EventStore, type Recorded } from '../../event-store/event-store.port';
 import { CatalogRegistrar } from '../catalog/catalog.registrar';
+import { LaneWriter } from './lane-writer';
 import type { CommandMeta } from '../shared/command-meta';
-import { executeOnStream, findRecorded, loadStream, requestHash, StreamStateCache } from '../shared/stream-command';
+import { findRecorded, loadStream, StreamStateCache } from '../shared/stream-command';
 import { CLOCK, IDS } from '../shared/tokens';
 
 export type LaneRecorded = Recorded<LaneEvent>;
@@ -36,7 +37,6 @@ export class LaneCommandEnvelope extends Command<LaneOutcome> {
   }
 }
 
-const LANE = { initialState: initialLaneState, evolve: evolveLane };
 const BUILD = { initialState: initialBuildState, evolve: evolveBuild };
 
 @CommandHandler(LaneCommandEnvelope)
@@ -48,6 +48,7 @@ export class LaneCommandHandler implements ICommandHandler<LaneCommandEnvelope> 
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(IDS) private readonly ids: IdGenerator,
     private readonly catalog: CatalogRegistrar,
+    private readonly lanes: LaneWriter,
   ) {}
 
   async execute({ command, meta }: LaneCommandEnvelope): Promise<LaneOutcome> {
@@ -61,16 +62,15 @@ export class LaneCommandHandler implements ICommandHandler<LaneCommandEnvelope> 
     );
     const stream = laneStream(report.product, report.environment);
     const build = await loadStream(this.store, this.cache, buildStream(report.product, report.version), BUILD);
-    const result = await executeOnStream(
-      this.store,
-      this.cache,
-      stream,
-      LANE,
+    const result = await this.lanes.execute(
+      report.product,
+      report.environment,
       (lane) => decideLane(command, lane, { now: this.clock.now(), newDeploymentId: () => this.ids.next(), buildSha: build.state.sha }),
-      { ...meta, requestHash: requestHash(command) },
+      meta,
+      command,
     );
     if (result.kind === 'appended') {
-      const last = result.events[result.events.length - 1]!;
+      const last = result.events[result.events.length - 1] as LaneRecorded;
       return { duplicate: false, replayed: result.replayed, deploymentId: last.data.deployment_id, event: last, position: result.position };
     }
     const deploymentId = deploymentOfReport(result.state, report)!;

@@ -108,3 +108,13 @@ export class NotPinned extends DomainError {
     super(`${lane} is not pinned.`, [{ field: 'environment', message: 'not pinned' }]);
   }
 }
+
+export class NothingToPromote extends DomainError {
+  readonly code = 'nothing-to-promote';
+  constructor(from: string, version: string | undefined) {
+    super(
+      version ? `Version ${version} has not completed in ${from}; promote only a version that ran there.` : `Nothing has completed in ${from} yet; there is nothing to promote.`,
+      [{ field: version ? 'version' : 'from', message: version ? `not completed in ${from}` : 'no completed version' }],
+    );
+  }
+}

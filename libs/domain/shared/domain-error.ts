@@ -26,7 +26,8 @@ export type DomainErrorCode =
   | 'not-awaiting-approval'
   | 'self-approval'
   | 'not-pinned'
-  | 'invalid-settings';
+  | 'invalid-settings'
+  | 'nothing-to-promote';
 
 export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;

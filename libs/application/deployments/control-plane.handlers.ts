@@ -1,0 +1,224 @@
+import { Inject } from '@nestjs/common';
+import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { evolveBuild, initialBuildState } from '../../domain/builds/build.decider';
+import { buildStream } from '../../domain/builds/build.events';
+import type { ApproveDeployment, CancelDeployment, DispatchDeployment, RejectDeployment, UnpinLane } from '../../domain/deployments/lane.commands';
+import { decideLane } from '../../domain/deployments/lane.decider';
+import type { DeploymentKind, LaneEvent } from '../../domain/deployments/lane.events';
+import { NothingToPromote } from '../../domain/deployments/lane.errors';
+import { laneStream } from '../../domain/deployments/lane.events';
+import type { LaneState } from '../../domain/deployments/lane.state';
+import type { Clock, IdGenerator } from '../../domain/shared/time';
+import { EVENT_STORE, type EventStore, type Recorded } from '../../event-store/event-store.port';
+import { DeploymentQueries } from '../../read-models/deployments/deployments.queries';
+import { CatalogRegistrar } from '../catalog/catalog.registrar';
+import { EnvironmentSettingsService } from '../environments/environment-settings.service';
+import type { CommandMeta } from '../shared/command-meta';
+import { loadStream, StreamStateCache } from '../shared/stream-command';
+import { CLOCK, IDS } from '../shared/tokens';
+import { LaneWriter } from './lane-writer';
+
+export type ControlResult = {
+  /** The deployment the command created or acted on. */
+  deploymentId: string | null;
+  events: Recorded<LaneEvent>[];
+  position: number;
+};
+
+export type DeployInput = {
+  product: string;
+  environment: string;
+  version: string;
+  kind?: Extract<DeploymentKind, 'deploy' | 'promotion'>;
+  reason?: string;
+  force?: boolean;
+  scheduled_at?: string;
+  config?: Record<string, unknown>;
+  promoted_from?: string;
+};
+
+export class RequestDeploymentCommand extends Command<ControlResult> {
+  constructor(
+    readonly input: DeployInput,
+    readonly meta: CommandMeta,
+  ) {
+    super();
+  }
+}
+
+export class RollbackCommand extends Command<ControlResult> {
+  constructor(
+    readonly input: { product: string; environment: string; version?: string; reason?: string },
+    readonly meta: CommandMeta,
+  ) {
+    super();
+  }
+}
+
+export class PromoteCommand extends Command<ControlResult> {
+  constructor(
+    readonly input: { product: string; from: string; to: string; version?: string; reason?: string },
+    readonly meta: CommandMeta,
+  ) {
+    super();
+  }
+}
+
+/** Commands on one deployment or lane that need nothing looked up besides the lane itself. */
+export class LaneActionCommand extends Command<ControlResult> {
+  constructor(
+    readonly command: ApproveDeployment | RejectDeployment | CancelDeployment | DispatchDeployment | UnpinLane,
+    readonly meta: CommandMeta,
+  ) {
+    super();
+  }
+}
+
+const resultOf = (outcome: Awaited<ReturnType<LaneWriter['execute']>>, fallbackId: string | null): ControlResult =>
+  outcome.kind === 'appended'
+    ? {
+        deploymentId: (outcome.events.find((e) => e.type === 'deployment.requested') ?? outcome.events[outcome.events.length - 1])?.data.deployment_id ?? fallbackId,
+        events: outcome.events as Recorded<LaneEvent>[],
+        position: outcome.position,
+      }
+    : { deploymentId: fallbackId, events: [], position: 0 };
+
+/** Shared by the request, rollback and promotion handlers: what a deploy request needs to know besides the lane. */
+abstract class RequestingHandler {
+  private readonly builds = new StreamStateCache(1_000);
+
+  constructor(
+    protected readonly store: EventStore,
+    protected readonly clock: Clock,
+    protected readonly ids: IdGenerator,
+    protected readonly lanes: LaneWriter,
+    protected readonly settings: EnvironmentSettingsService,
+    protected readonly catalog: CatalogRegistrar,
+    protected readonly deployments: DeploymentQueries,
+  ) {}
+
+  protected context() {
+    return { now: this.clock.now(), newDeploymentId: () => this.ids.next() };
+  }
+
+  /** A completed build, or an earlier deployment of the version anywhere. */
+  protected async versionKnown(product: string, version: string, lane: LaneState): Promise<boolean> {
+    if ((await loadStream(this.store, this.builds, buildStream(product, version), { initialState: initialBuildState, evolve: evolveBuild })).state.completed) return true;
+    if (lane.inFlight?.version === version || lane.finished.some((d) => d.version === version)) return true;
+    return (await this.deployments.list({ product, version }, 1, null)).items.length > 0;
+  }
+
+  protected async request(input: DeployInput & { kind: DeploymentKind }, meta: CommandMeta): Promise<ControlResult> {
+    await this.catalog.ensure(
+      [
+        { type: 'RegisterProduct', data: { name: input.product } },
+        { type: 'CreateEnvironment', data: { name: input.environment } },
+      ],
+      meta,
+    );
+    const { approval_required } = await this.settings.settings(input.environment);
+    const { state } = await this.lanes.load(input.product, input.environment);
+    const versionKnown = input.kind !== 'deploy' || (await this.versionKnown(input.product, input.version, state));
+    const outcome = await this.lanes.execute(
+      input.product,
+      input.environment,
+      (lane) =>
+        decideLane(
+          { type: 'RequestDeployment', data: { ...input, requested_by: meta.actor.id, approvals_required: approval_required, version_known: versionKnown } },
+          lane,
+          this.context(),
+        ),
+      meta,
+      input,
+    );
+    return resultOf(outcome, null);
+  }
+}
+
+@CommandHandler(RequestDeploymentCommand)
+export class RequestDeploymentHandler extends RequestingHandler implements ICommandHandler<RequestDeploymentCommand> {
+  constructor(
+    @Inject(EVENT_STORE) store: EventStore,
+    @Inject(CLOCK) clock: Clock,
+    @Inject(IDS) ids: IdGenerator,
+    lanes: LaneWriter,
+    settings: EnvironmentSettingsService,
+    catalog: CatalogRegistrar,
+    deployments: DeploymentQueries,
+  ) {
+    super(store, clock, ids, lanes, settings, catalog, deployments);
+  }
+
+  execute({ input, meta }: RequestDeploymentCommand): Promise<ControlResult> {
+    return this.request({ ...input, kind: input.kind ?? 'deploy' }, meta);
+  }
+}
+
+@CommandHandler(RollbackCommand)
+export class RollbackHandler extends RequestingHandler implements ICommandHandler<RollbackCommand> {
+  constructor(
+    @Inject(EVENT_STORE) store: EventStore,
+    @Inject(CLOCK) clock: Clock,
+    @Inject(IDS) ids: IdGenerator,
+    lanes: LaneWriter,
+    settings: EnvironmentSettingsService,
+    catalog: CatalogRegistrar,
+    deployments: DeploymentQueries,
+  ) {
+    super(store, clock, ids, lanes, settings, catalog, deployments);
+  }
+
+  async execute({ input, meta }: RollbackCommand): Promise<ControlResult> {
+    const { approval_required } = await this.settings.settings(input.environment);
+    const outcome = await this.lanes.execute(
+      input.product,
+      input.environment,
+      (lane) => decideLane({ type: 'RollbackLane', data: { ...input, requested_by: meta.actor.id, approvals_required: approval_required } }, lane, this.context()),
+      meta,
+      input,
+    );
+    return resultOf(outcome, null);
+  }
+}
+
+/** The version currently completed in `from` (or the given one, which must have completed there) → a request into `to`. */
+@CommandHandler(PromoteCommand)
+export class PromoteHandler extends RequestingHandler implements ICommandHandler<PromoteCommand> {
+  constructor(
+    @Inject(EVENT_STORE) store: EventStore,
+    @Inject(CLOCK) clock: Clock,
+    @Inject(IDS) ids: IdGenerator,
+    lanes: LaneWriter,
+    settings: EnvironmentSettingsService,
+    catalog: CatalogRegistrar,
+    deployments: DeploymentQueries,
+  ) {
+    super(store, clock, ids, lanes, settings, catalog, deployments);
+  }
+
+  async execute({ input, meta }: PromoteCommand): Promise<ControlResult> {
+    const { state: source } = await this.lanes.load(input.product, input.from);
+    const version = input.version ?? source.current?.version;
+    const completedThere = version !== undefined && source.finished.some((d) => d.version === version && d.status === 'completed');
+    if (!version || !completedThere) throw new NothingToPromote(laneStream(input.product, input.from), version);
+    return this.request(
+      { product: input.product, environment: input.to, version, kind: 'promotion', promoted_from: input.from, ...(input.reason ? { reason: input.reason } : {}) },
+      meta,
+    );
+  }
+}
+
+@CommandHandler(LaneActionCommand)
+export class LaneActionHandler implements ICommandHandler<LaneActionCommand> {
+  constructor(
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(IDS) private readonly ids: IdGenerator,
+    private readonly lanes: LaneWriter,
+  ) {}
+
+  async execute({ command, meta }: LaneActionCommand): Promise<ControlResult> {
+    const { product, environment } = command.data;
+    const outcome = await this.lanes.execute(product, environment, (lane) => decideLane(command, lane, { now: this.clock.now(), newDeploymentId: () => this.ids.next() }), meta, command);
+    return resultOf(outcome, 'deployment_id' in command.data ? command.data.deployment_id : null);
+  }
+}
