@@ -75,6 +75,8 @@ describe('access control (HTTP, real app)', () => {
         'GET /api/v1/environments/:env/status': { method: 'GET', path: '/api/v1/environments/production/status?product=my-service' },
         'GET /api/v1/environments/:name': { method: 'GET', path: '/api/v1/environments/production' },
         'PATCH /api/v1/environments/:name': { method: 'PATCH', path: '/api/v1/environments/production', body: { auto_rollback: true } },
+        'GET /api/deployments/:id/logs': { method: 'GET', path: `/api/deployments/${dep}/logs` },
+        'POST /api/deployments/:id/logs': { method: 'POST', path: `/api/deployments/${dep}/logs`, body: { lines: ['hello'] } },
         'GET /api/v1/environments/:env/variables': { method: 'GET', path: '/api/v1/environments/production/variables?product=my-service' },
         'PUT /api/v1/environments/:env/variables/:name': { method: 'PUT', path: '/api/v1/environments/production/variables/LOG_LEVEL', body: { value: 'debug', product: 'my-service' } },
         'DELETE /api/v1/environments/:env/variables/:name': { method: 'DELETE', path: '/api/v1/environments/production/variables/TO_REMOVE?product=my-service' },

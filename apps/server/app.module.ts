@@ -2,6 +2,7 @@ import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { SERVER_CONFIG, type ServerConfig } from './config';
 import { IngestionModule } from './ingestion.module';
+import { ReactorsModule } from './reactors/reactors.module';
 import { AccessModule } from './access/access.module';
 import { ControlPlaneModule } from './control-plane/control-plane.module';
 import { EnvironmentsModule } from './environments/environments.module';
@@ -21,7 +22,7 @@ export class AppModule {
   static forRoot(config: ServerConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), CqrsModule.forRoot(), StorageModule, AccessModule, HealthModule, IngestionModule, EnvironmentsModule, ControlPlaneModule],
+      imports: [ConfigModule.forRoot(config), CqrsModule.forRoot(), StorageModule, AccessModule, HealthModule, IngestionModule, EnvironmentsModule, ControlPlaneModule, ReactorsModule],
     };
   }
 }

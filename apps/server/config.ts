@@ -23,6 +23,16 @@ export type ServerConfig = {
   anonymousRateLimitPerMinute: number;
   /** Failed authentications per minute per address before it gets 429s. */
   authFailuresPerMinute: number;
+  /** SHIPLOG_REACTORS=off runs no sagas, executors, timers or deliveries (maintenance, replays). */
+  reactorsEnabled: boolean;
+  /** The URL pipelines reach Shiplog at, named in executor webhooks. */
+  publicUrl: string | null;
+  /** Working directory of `command` executors. */
+  executorCwd: string;
+  /** SIGTERM → SIGKILL grace period when a command deployment is cancelled. */
+  cancelGraceMs: number;
+  webhookMaxAttempts: number;
+  webhookRetryBaseMs: number;
 };
 
 const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
@@ -69,6 +79,12 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): ServerConfig =
     rateLimitPerMinute: integer('SHIPLOG_RATE_LIMIT_PER_MINUTE', env['SHIPLOG_RATE_LIMIT_PER_MINUTE'], 12_000, 1, 10_000_000),
     anonymousRateLimitPerMinute: integer('SHIPLOG_RATE_LIMIT_ANONYMOUS_PER_MINUTE', env['SHIPLOG_RATE_LIMIT_ANONYMOUS_PER_MINUTE'], 600, 1, 10_000_000),
     authFailuresPerMinute: integer('SHIPLOG_AUTH_FAILURES_PER_MINUTE', env['SHIPLOG_AUTH_FAILURES_PER_MINUTE'], 30, 1, 1_000_000),
+    reactorsEnabled: flag('SHIPLOG_REACTORS', env['SHIPLOG_REACTORS'], true),
+    publicUrl: env['SHIPLOG_PUBLIC_URL'] || null,
+    executorCwd: resolve(env['SHIPLOG_EXECUTOR_CWD'] ?? '.'),
+    cancelGraceMs: integer('SHIPLOG_CANCEL_GRACE_MS', env['SHIPLOG_CANCEL_GRACE_MS'], 10_000, 0, 600_000),
+    webhookMaxAttempts: integer('SHIPLOG_WEBHOOK_MAX_ATTEMPTS', env['SHIPLOG_WEBHOOK_MAX_ATTEMPTS'], 10, 1, 100),
+    webhookRetryBaseMs: integer('SHIPLOG_WEBHOOK_RETRY_BASE_MS', env['SHIPLOG_WEBHOOK_RETRY_BASE_MS'], 1_000, 1, 3_600_000),
     port: integer('PORT', env['PORT'], 8080, 0, 65535),
     host: env['HOST'] ?? '0.0.0.0',
     dataDir: resolve(env['SHIPLOG_DATA_DIR'] ?? './data'),

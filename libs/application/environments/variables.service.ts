@@ -46,6 +46,11 @@ export class VariablesService {
 
   /** The variables a deployment of `product` to `environment` runs with, secrets decrypted; product values win. */
   async resolve(environment: string, product: string): Promise<Record<string, string>> {
+    return (await this.resolveWithSecrets(environment, product)).values;
+  }
+
+  /** As `resolve`, plus which values are secret (so executors can mask them in logs). */
+  async resolveWithSecrets(environment: string, product: string): Promise<{ values: Record<string, string>; secrets: string[] }> {
     const { events } = await this.store.readStream(environmentStream(environment));
     const current = new Map<string, VariableSet['data']>();
     for (const event of events as unknown as EnvironmentStreamEvent[]) {
@@ -53,7 +58,9 @@ export class VariablesService {
       if (event.type === 'environment.variable_removed') current.delete(`${event.data.product ?? '*'}/${event.data.name}`);
     }
     const applicable = [...current.values()].filter((v) => v.product === undefined || v.product === product).sort((a, b) => Number(a.product !== undefined) - Number(b.product !== undefined));
-    return Object.fromEntries(applicable.map((v) => [v.name, v.secret ? this.secrets.decrypt(v.ciphertext) : v.value]));
+    const resolved = applicable.map((v) => ({ name: v.name, secret: v.secret, value: v.secret ? this.secrets.decrypt(v.ciphertext) : v.value }));
+    const values = Object.fromEntries(resolved.map((v) => [v.name, v.value]));
+    return { values, secrets: resolved.filter((v) => v.secret && values[v.name] === v.value).map((v) => v.value) };
   }
 
   private async execute(command: VariableCommand, meta: CommandMeta, product: string | undefined): Promise<void> {

@@ -95,6 +95,15 @@ describe('lane decider: operator commands', () => {
     it('rolls back to an explicit version that completed in the lane', () =>
       given(...deployed('0.9.0', 'd-0'), ...history).when(rollback('0.9.0')).thenEmits(...rolledBack('0.9.0')));
 
+    it('after a failed deployment, restores the version that ran before it', () =>
+      given(...deployed('1.0.0', 'd-1'), started('2.0.0', 'd-2'), failed('2.0.0', 'd-2'))
+        .when(rollback())
+        .thenEmits(
+          requested('dep-1', '1.0.0', { kind: 'rollback', reason: 'errors', is_rollback: true, rollback_of: '2.0.0', rollback_of_deployment_id: 'd-2' }),
+          { type: 'lane.pinned', data: facts('dep-1', '1.0.0') },
+          dispatched('dep-1', '1.0.0', 'rollback', { is_rollback: true }),
+        ));
+
     it('refuses a version that never completed there, or a lane with nothing before', () => {
       given(...history, started('3.0.0', 'd-3'), failed('3.0.0', 'd-3')).when(rollback('3.0.0')).thenFails(NoRollbackTarget, /never completed/);
       given(...deployed('1.0.0', 'd-1')).when(rollback()).thenFails(NoRollbackTarget, /no previous successful version/);
@@ -103,7 +112,12 @@ describe('lane decider: operator commands', () => {
     it('replaces a deployment still in flight', () =>
       given(...history, started('3.0.0', 'd-3'))
         .when(rollback())
-        .thenEmits({ type: 'deployment.aborted', data: { ...facts('d-3', '3.0.0'), reason: 'superseded' } }, ...rolledBack('1.0.0')));
+        .thenEmits(
+          { type: 'deployment.aborted', data: { ...facts('d-3', '3.0.0'), reason: 'superseded' } },
+          requested('dep-1', '2.0.0', { kind: 'rollback', reason: 'errors', is_rollback: true, rollback_of: '3.0.0', rollback_of_deployment_id: 'd-3' }),
+          { type: 'lane.pinned', data: facts('dep-1', '2.0.0') },
+          dispatched('dep-1', '2.0.0', 'rollback', { is_rollback: true }),
+        ));
 
     it('records a CI-reported newer version while pinned, flagged', () =>
       given(...history, { type: 'lane.pinned', data: facts('d-9', '1.0.0') })

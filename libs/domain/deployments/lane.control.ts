@@ -14,7 +14,7 @@ import {
 import type { LaneEvent, LaneFacts, RequestFacts } from './lane.events';
 import { laneStream } from './lane.events';
 import { rollbackFacts, superseded, type DecideContext } from './lane.reports';
-import { findAttempt, previousSuccessful, type Attempt, type LaneState } from './lane.state';
+import { findAttempt, latestAttempt, previousSuccessful, type Attempt, type LaneState } from './lane.state';
 
 const laneFacts = (attempt: Pick<Attempt, 'id' | 'version' | 'facts'>, at: string): LaneFacts => ({
   deployment_id: attempt.id,
@@ -53,9 +53,10 @@ export const requestDeployment = ({ data: cmd }: RequestDeployment, lane: LaneSt
     if (!cmd.reason) throw new ReasonRequired('A forced deployment of an unknown version');
   }
   const id = ctx.newDeploymentId();
+  const replaced = latestAttempt(lane);
   const rollback =
-    cmd.kind === 'rollback' && lane.current
-      ? { is_rollback: true as const, rollback_of: lane.current.version, rollback_of_deployment_id: lane.current.id }
+    cmd.kind === 'rollback' && replaced
+      ? { is_rollback: true as const, rollback_of: replaced.version, rollback_of_deployment_id: replaced.id }
       : rollbackFacts(lane, cmd.version);
   const requested: RequestFacts = {
     deployment_id: id,
@@ -91,9 +92,7 @@ export const requestDeployment = ({ data: cmd }: RequestDeployment, lane: LaneSt
 /** To `version` (it must have completed in this lane), else to the previous successful version. */
 export const rollbackLane = ({ data: cmd }: RollbackLane, lane: LaneState, ctx: DecideContext): LaneEvent[] => {
   const lanePath = laneStream(cmd.product, cmd.environment);
-  const target = cmd.version
-    ? lane.finished.findLast((d) => d.version === cmd.version && d.status === 'completed' && d.version !== lane.current?.version)
-    : previousSuccessful(lane);
+  const target = cmd.version ? lane.finished.findLast((d) => d.version === cmd.version && d.status === 'completed') : previousSuccessful(lane);
   if (!target) throw new NoRollbackTarget(lanePath, cmd.version);
   return requestDeployment(
     {

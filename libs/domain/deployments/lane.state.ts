@@ -136,9 +136,17 @@ export const evolveLane = (lane: LaneState, event: LaneEvent): LaneState => {
   }
 };
 
-/** The last completed version before the current one (a different version): the default rollback target. */
-export const previousSuccessful = (lane: LaneState): Attempt | null =>
-  [...lane.finished].reverse().find((d) => d.status === 'completed' && d.version !== lane.current?.version) ?? null;
+/** The most recent deployment, whatever its outcome. */
+export const latestAttempt = (lane: LaneState): Attempt | null => lane.inFlight ?? lane.finished[lane.finished.length - 1] ?? null;
+
+/**
+ * The default rollback target: the last version that completed here other than the latest deployment's.
+ * After 1.0 ✓, 2.0 ✓ it is 1.0; after 1.0 ✓, 2.0 ✗ it is 1.0 too (restoring what ran before the failure).
+ */
+export const previousSuccessful = (lane: LaneState): Attempt | null => {
+  const latest = latestAttempt(lane);
+  return [...lane.finished].reverse().find((d) => d.status === 'completed' && d.version !== latest?.version) ?? null;
+};
 
 export const findAttempt = (lane: LaneState, deploymentId: string): Attempt | null =>
   lane.inFlight?.id === deploymentId ? lane.inFlight : (lane.finished.find((d) => d.id === deploymentId) ?? null);

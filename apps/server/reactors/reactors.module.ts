@@ -1,0 +1,131 @@
+import { Inject, Injectable, Logger, Module, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import type Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { EvaluateAutoRollbackHandler } from '../../../libs/application/deployments/auto-rollback.handler';
+import { executorReactor, reportOutcome } from '../../../libs/application/deployments/executor.reactor';
+import { LaneWriter } from '../../../libs/application/deployments/lane-writer';
+import { autoRollbackSaga, promotionSaga, schedulingSaga, timerActionsSaga } from '../../../libs/application/deployments/sagas';
+import { EnvironmentSettingsService } from '../../../libs/application/environments/environment-settings.service';
+import { VariablesService } from '../../../libs/application/environments/variables.service';
+import { ReactorRunner } from '../../../libs/application/reactors/reactor';
+import { SecretBox } from '../../../libs/application/secrets/secret-box';
+import { CLOCK } from '../../../libs/application/shared/tokens';
+import { TimerService } from '../../../libs/application/timers/timer.service';
+import type { Clock } from '../../../libs/domain/shared/time';
+import { EVENT_STORE, type EventStore } from '../../../libs/event-store/event-store.port';
+import { CommandRunner } from '../../../libs/executors/command-runner';
+import { DeploymentLogs } from '../../../libs/executors/deployment-logs';
+import { openOperationsDb } from '../../../libs/executors/operations-db';
+import { DeliveryWorker } from '../../../libs/notifications/webhooks/delivery-worker';
+import { Outbox } from '../../../libs/notifications/webhooks/outbox';
+import { SERVER_CONFIG, type ServerConfig } from '../config';
+import { EnvironmentsModule } from '../environments/environments.module';
+import { IngestionModule } from '../ingestion.module';
+import { LogsController } from './logs.controller';
+
+export const OPERATIONS_DB = Symbol('OperationsDb');
+
+const logger = new Logger('Reactors');
+const log = (message: string) => logger.warn(message);
+
+/** Starts sagas, executors, timers and deliveries after the app is up; stops them before the stores close. */
+@Injectable()
+class ReactorsLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  constructor(
+    @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
+    private readonly reactors: ReactorRunner,
+    private readonly timers: TimerService,
+    private readonly deliveries: DeliveryWorker,
+    private readonly runner: CommandRunner,
+    private readonly outbox: Outbox,
+    private readonly commands: CommandBus,
+    @Inject(OPERATIONS_DB) private readonly operations: Database.Database,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.reactorsEnabled) {
+      logger.warn('SHIPLOG_REACTORS=off: no executors, sagas, timers or webhook deliveries run.');
+      return;
+    }
+    await this.failLostExecutions();
+    await this.timers.start();
+    this.deliveries.start();
+    this.reactors.start();
+  }
+
+  /** Command processes a previous server process started are gone: their deployments failed. */
+  private async failLostExecutions(): Promise<void> {
+    for (const lost of this.runner.lost()) {
+      const deployment = { id: lost.deployment_id, product: lost.product, environment: lost.environment, version: lost.version, isRollback: false };
+      await reportOutcome(this.commands)({ deployment }, { status: 'failed', error: 'interrupted: the server stopped while the command ran' }).catch((error: unknown) =>
+        log(`could not record the lost execution of ${lost.deployment_id}: ${error instanceof Error ? error.message : String(error)}`),
+      );
+      this.runner.markLost(lost.deployment_id);
+    }
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.reactors.stop();
+    this.timers.stop();
+    await this.runner.stopAll();
+    await this.deliveries.stop();
+    this.outbox.close();
+    this.operations.close();
+  }
+}
+
+@Module({
+  imports: [IngestionModule, EnvironmentsModule],
+  controllers: [LogsController],
+  providers: [
+    EvaluateAutoRollbackHandler,
+    { provide: OPERATIONS_DB, useFactory: (config: ServerConfig) => openOperationsDb(join(config.dataDir, 'operations.db')), inject: [SERVER_CONFIG] },
+    { provide: Outbox, useFactory: (config: ServerConfig) => new Outbox(join(config.dataDir, 'outbox.db')), inject: [SERVER_CONFIG] },
+    { provide: DeploymentLogs, useFactory: (db: Database.Database) => new DeploymentLogs(db), inject: [OPERATIONS_DB] },
+    {
+      provide: CommandRunner,
+      useFactory: (db: Database.Database, logs: DeploymentLogs, commands: CommandBus, clock: Clock, config: ServerConfig) =>
+        new CommandRunner(db, logs, reportOutcome(commands), clock, { cwd: config.executorCwd, graceMs: config.cancelGraceMs }),
+      inject: [OPERATIONS_DB, DeploymentLogs, CommandBus, CLOCK, SERVER_CONFIG],
+    },
+    {
+      provide: DeliveryWorker,
+      useFactory: (outbox: Outbox, secrets: SecretBox, clock: Clock, config: ServerConfig) =>
+        new DeliveryWorker(outbox, secrets, clock, { maxAttempts: config.webhookMaxAttempts, baseDelayMs: config.webhookRetryBaseMs, maxDelayMs: 3_600_000, timeoutMs: 10_000 }, log),
+      inject: [Outbox, SecretBox, CLOCK, SERVER_CONFIG],
+    },
+    { provide: TimerService, useFactory: (store: EventStore, clock: Clock) => new TimerService(store, clock, log), inject: [EVENT_STORE, CLOCK] },
+    {
+      provide: ReactorRunner,
+      useFactory: (
+        store: EventStore,
+        commands: CommandBus,
+        lanes: LaneWriter,
+        settings: EnvironmentSettingsService,
+        variables: VariablesService,
+        runner: CommandRunner,
+        outbox: Outbox,
+        timers: TimerService,
+        clock: Clock,
+        config: ServerConfig,
+      ) =>
+        new ReactorRunner(
+          store,
+          [
+            timers.reactor,
+            executorReactor({ commands, lanes, settings, variables, runner, outbox, clock, publicUrl: config.publicUrl, log }),
+            schedulingSaga(timers),
+            autoRollbackSaga(commands),
+            promotionSaga(commands, settings, timers),
+            timerActionsSaga(commands, lanes, log),
+          ],
+          log,
+        ),
+      inject: [EVENT_STORE, CommandBus, LaneWriter, EnvironmentSettingsService, VariablesService, CommandRunner, Outbox, TimerService, CLOCK, SERVER_CONFIG],
+    },
+    ReactorsLifecycle,
+  ],
+  exports: [ReactorRunner, DeploymentLogs, Outbox],
+})
+export class ReactorsModule {}
