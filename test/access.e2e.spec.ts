@@ -45,6 +45,7 @@ describe('access control (HTTP, real app)', () => {
       const build = (await server.request('POST', '/build-events/', { product_name: 'my-service', version: '1.0.0', status: 'started' })).body.build_id as string;
       const throwaway = await createToken({ name: 'to-revoke', role: 'viewer' });
       await server.request('PUT', '/api/v1/environments/production/variables/TO_REMOVE', { value: 'x', product: 'my-service' });
+      const hook = (await server.request('POST', '/api/v1/webhooks', { url: 'http://127.0.0.1:9/hook', secret: 'sixteen-chars-min', event_types: ['build.*'] })).body.id as string;
       samples = {
         'POST /deployment-events': { method: 'POST', path: '/deployment-events/', body: deployment },
         'POST /build-events': { method: 'POST', path: '/build-events/', body: { product_name: 'my-service', version: '1.0.0', status: 'started' } },
@@ -77,6 +78,10 @@ describe('access control (HTTP, real app)', () => {
         'PATCH /api/v1/environments/:name': { method: 'PATCH', path: '/api/v1/environments/production', body: { auto_rollback: true } },
         'GET /api/deployments/:id/logs': { method: 'GET', path: `/api/deployments/${dep}/logs` },
         'POST /api/deployments/:id/logs': { method: 'POST', path: `/api/deployments/${dep}/logs`, body: { lines: ['hello'] } },
+        'POST /api/v1/webhooks': { method: 'POST', path: '/api/v1/webhooks', body: { url: 'http://127.0.0.1:9/hook', secret: 'sixteen-chars-min', event_types: ['deployment.*'] } },
+        'GET /api/v1/webhooks': { method: 'GET', path: '/api/v1/webhooks' },
+        'DELETE /api/v1/webhooks/:id': { method: 'DELETE', path: `/api/v1/webhooks/${hook}` },
+        'GET /api/v1/webhooks/:id/deliveries': { method: 'GET', path: `/api/v1/webhooks/${hook}/deliveries` },
         'GET /api/v1/environments/:env/variables': { method: 'GET', path: '/api/v1/environments/production/variables?product=my-service' },
         'PUT /api/v1/environments/:env/variables/:name': { method: 'PUT', path: '/api/v1/environments/production/variables/LOG_LEVEL', body: { value: 'debug', product: 'my-service' } },
         'DELETE /api/v1/environments/:env/variables/:name': { method: 'DELETE', path: '/api/v1/environments/production/variables/TO_REMOVE?product=my-service' },

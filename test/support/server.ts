@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../../apps/server/bootstrap';
 import { loadConfig } from '../../apps/server/config';
+import { eventually } from '../../libs/testing/eventually';
 
 /** The static admin token every test server accepts (SHIPLOG_ADMIN_TOKEN). */
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef0123456789';
@@ -60,5 +61,17 @@ export const capturingLogger = (): LoggerService & { lines: string[] } => {
   const keep = (level: string) => (message: unknown, ...rest: unknown[]) => void lines.push(`${level} ${[message, ...rest].map(String).join(' ')}`);
   return { lines, log: keep('log'), warn: keep('warn'), error: keep('error'), debug: keep('debug'), verbose: keep('verbose'), fatal: keep('fatal') };
 };
+
+/** Waits until projections and reactors have handled every event so far (no fixed sleeps). */
+export const settled = (server: RunningServer, within = 5_000) =>
+  eventually(
+    async () => {
+      const { details } = (await server.request('GET', '/health')).body;
+      const lags = Object.values(details.projections.projections as Record<string, { lag: number }>).map((p) => p.lag);
+      const backlogs = Object.values((details.reactors.reactors ?? {}) as Record<string, { backlog: number }>).map((r) => r.backlog);
+      expect([...lags, ...backlogs].every((n) => n === 0)).toBe(true);
+    },
+    { within },
+  );
 
 export const removeDataDir = (dir: string) => rm(dir, { recursive: true, force: true });

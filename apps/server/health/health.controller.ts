@@ -3,6 +3,8 @@ import { HealthCheckService, HealthIndicatorService, type HealthCheckResult } fr
 import type { FastifyReply } from 'fastify';
 import { EVENT_STORE, type EventStore } from '../../../libs/event-store/event-store.port';
 import { ProjectionRunner } from '../../../libs/read-models/projection-runner';
+import { ReactorRunner } from '../../../libs/application/reactors/reactor';
+import { SERVER_CONFIG, type ServerConfig } from '../config';
 import { Access } from '../access/access.decorator';
 
 /** Open without a token: it reports positions and lag, never business data. */
@@ -13,13 +15,15 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly projections: ProjectionRunner,
+    private readonly reactors: ReactorRunner,
+    @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
   ) {}
 
   @Get()
   @Access('public')
   async check(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
     try {
-      return await this.health.check([() => this.eventStore(), () => this.readModels()]);
+      return await this.health.check([() => this.eventStore(), () => this.readModels(), () => this.reactorsStatus()]);
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
       void reply.status(503);
@@ -34,6 +38,15 @@ export class HealthController {
     } catch (error) {
       return indicator.down({ message: error instanceof Error ? error.message : String(error) });
     }
+  }
+
+  /** Sagas, executors and deliveries: backlog (events not yet handled), refused commands, last error. */
+  private async reactorsStatus() {
+    const indicator = this.indicators.check('reactors');
+    if (!this.config.reactorsEnabled) return indicator.up({ enabled: false });
+    const statuses = await this.reactors.status();
+    const reactors = Object.fromEntries(statuses.map(({ name, ...status }) => [name, status]));
+    return statuses.some((s) => s.error !== null) ? indicator.down({ reactors }) : indicator.up({ reactors });
   }
 
   /** Up while every projection runs; a failing one is reported with its error and lag. */

@@ -46,6 +46,8 @@ export const PROBLEM_MAP: Record<ProblemCode, { status: number; title: string }>
   'not-pinned': { status: 409, title: 'Lane not pinned' },
   'invalid-settings': { status: 400, title: 'Invalid environment settings' },
   'nothing-to-promote': { status: 409, title: 'Nothing to promote' },
+  'unknown-event-type': { status: 400, title: 'Unknown event type' },
+  'webhook-not-found': { status: 404, title: 'Webhook not found' },
   'missing-credentials': { status: 401, title: 'Authentication required' },
   'malformed-credentials': { status: 401, title: 'Malformed credentials' },
   'unknown-token': { status: 401, title: 'Unknown token' },

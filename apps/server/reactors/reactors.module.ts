@@ -10,9 +10,10 @@ import { EnvironmentSettingsService } from '../../../libs/application/environmen
 import { VariablesService } from '../../../libs/application/environments/variables.service';
 import { ReactorRunner } from '../../../libs/application/reactors/reactor';
 import { SecretBox } from '../../../libs/application/secrets/secret-box';
-import { CLOCK } from '../../../libs/application/shared/tokens';
+import { CLOCK, IDS } from '../../../libs/application/shared/tokens';
+import { WebhooksService } from '../../../libs/application/webhooks/webhooks.service';
 import { TimerService } from '../../../libs/application/timers/timer.service';
-import type { Clock } from '../../../libs/domain/shared/time';
+import type { Clock, IdGenerator } from '../../../libs/domain/shared/time';
 import { EVENT_STORE, type EventStore } from '../../../libs/event-store/event-store.port';
 import { CommandRunner } from '../../../libs/executors/command-runner';
 import { DeploymentLogs } from '../../../libs/executors/deployment-logs';
@@ -23,6 +24,7 @@ import { SERVER_CONFIG, type ServerConfig } from '../config';
 import { EnvironmentsModule } from '../environments/environments.module';
 import { IngestionModule } from '../ingestion.module';
 import { LogsController } from './logs.controller';
+import { WebhooksController } from './webhooks.controller';
 
 export const OPERATIONS_DB = Symbol('OperationsDb');
 
@@ -77,7 +79,7 @@ class ReactorsLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
 
 @Module({
   imports: [IngestionModule, EnvironmentsModule],
-  controllers: [LogsController],
+  controllers: [LogsController, WebhooksController],
   providers: [
     EvaluateAutoRollbackHandler,
     { provide: OPERATIONS_DB, useFactory: (config: ServerConfig) => openOperationsDb(join(config.dataDir, 'operations.db')), inject: [SERVER_CONFIG] },
@@ -95,6 +97,11 @@ class ReactorsLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
         new DeliveryWorker(outbox, secrets, clock, { maxAttempts: config.webhookMaxAttempts, baseDelayMs: config.webhookRetryBaseMs, maxDelayMs: 3_600_000, timeoutMs: 10_000 }, log),
       inject: [Outbox, SecretBox, CLOCK, SERVER_CONFIG],
     },
+    {
+      provide: WebhooksService,
+      useFactory: (store: EventStore, clock: Clock, ids: IdGenerator, secrets: SecretBox) => new WebhooksService(store, clock, ids, secrets),
+      inject: [EVENT_STORE, CLOCK, IDS, SecretBox],
+    },
     { provide: TimerService, useFactory: (store: EventStore, clock: Clock) => new TimerService(store, clock, log), inject: [EVENT_STORE, CLOCK] },
     {
       provide: ReactorRunner,
@@ -109,6 +116,7 @@ class ReactorsLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
         timers: TimerService,
         clock: Clock,
         config: ServerConfig,
+        webhooks: WebhooksService,
       ) =>
         new ReactorRunner(
           store,
@@ -119,10 +127,11 @@ class ReactorsLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
             autoRollbackSaga(commands),
             promotionSaga(commands, settings, timers),
             timerActionsSaga(commands, lanes, log),
+            webhooks.reactor(outbox),
           ],
           log,
         ),
-      inject: [EVENT_STORE, CommandBus, LaneWriter, EnvironmentSettingsService, VariablesService, CommandRunner, Outbox, TimerService, CLOCK, SERVER_CONFIG],
+      inject: [EVENT_STORE, CommandBus, LaneWriter, EnvironmentSettingsService, VariablesService, CommandRunner, Outbox, TimerService, CLOCK, SERVER_CONFIG, WebhooksService],
     },
     ReactorsLifecycle,
   ],

@@ -7,6 +7,7 @@ import { DomainError } from '../../domain/shared/domain-error';
  */
 export type Reactor = {
   name: string;
+  /** Event types to react to; `*` for all. */
   handles: readonly string[];
   react(event: RecordedEvent): Promise<void>;
 };
@@ -38,7 +39,7 @@ export class ReactorRunner {
           checkpointName: `reactor:${reactor.name}`,
           batchSize: 50,
           handler: async (events) => {
-            for (const event of events) if (handles.has(event.type)) await this.react(reactor, event);
+            for (const event of events) if (handles.has(event.type) || handles.has('*')) await this.react(reactor, event);
             this.errors.delete(reactor.name);
           },
           onError: (error, attempt) => {

@@ -27,7 +27,9 @@ export type DomainErrorCode =
   | 'self-approval'
   | 'not-pinned'
   | 'invalid-settings'
-  | 'nothing-to-promote';
+  | 'nothing-to-promote'
+  | 'unknown-event-type'
+  | 'webhook-not-found';
 
 export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;

@@ -16,6 +16,8 @@ export class DeliveryWorker {
   private running = false;
   private busy: Promise<void> | null = null;
   private unsubscribe: (() => void) | null = null;
+  /** Aborts requests in flight on stop: they stay pending and go out again, with the same delivery id, after a restart. */
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly outbox: Outbox,
@@ -35,6 +37,7 @@ export class DeliveryWorker {
     this.running = false;
     this.unsubscribe?.();
     if (this.timer) clearTimeout(this.timer);
+    this.stopping.abort();
     await this.busy;
   }
 
@@ -72,11 +75,13 @@ export class DeliveryWorker {
       ...(secret ? { 'shiplog-signature': signPayload(secret, delivery.payload, Math.floor(this.clock.now().getTime() / 1000)) } : {}),
     };
     try {
-      const response = await fetch(delivery.url, { method: 'POST', headers, body: delivery.payload, signal: AbortSignal.timeout(this.policy.timeoutMs) });
+      const signal = AbortSignal.any([AbortSignal.timeout(this.policy.timeoutMs), this.stopping.signal]);
+      const response = await fetch(delivery.url, { method: 'POST', headers, body: delivery.payload, signal });
       await response.arrayBuffer();
       if (response.ok) return this.outbox.delivered(delivery.delivery_id, response.status, this.clock.now());
       this.failed(delivery, `HTTP ${response.status}`, response.status);
     } catch (error) {
+      if (this.stopping.signal.aborted) return; // not an attempt: the server is stopping
       this.failed(delivery, error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error), null);
     }
   }
