@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verifySignature } from '../libs/notifications/webhooks/signature';
 import { eventually } from '../libs/testing/eventually';
-import { removeDataDir, startServer, type RunningServer } from './support/server';
+import { removeDataDir, startServer, TEST_ADMIN_TOKEN, type RunningServer } from './support/server';
 
 /** Small deploy scripts, run with this Node binary: no shell involved. */
 const SCRIPTS = {
@@ -152,5 +152,41 @@ describe('executors (HTTP, real app)', () => {
       expect(JSON.parse(received[0]!.body)).toMatchObject({ type: 'deployment.requested', deployment: { id, product: 'api', environment: 'production', version: '1.0.0', kind: 'deploy' } });
       expect(received[0]!.headers['shiplog-event']).toBe('deployment.requested');
     });
+  });
+});
+
+describe('following deployment logs (Server-Sent Events)', () => {
+  let server: RunningServer;
+
+  beforeEach(async () => {
+    server = await startServer();
+  });
+  afterEach(async () => {
+    await server.stop();
+    await removeDataDir(server.dataDir);
+  });
+
+  it('streams existing and new lines, then ends when the deployment finishes', async () => {
+    const started = await server.request('POST', '/deployment-events/', { product_name: 'api', version: '1.0.0', environment_name: 'production', status: 'started' });
+    const id = started.body.deployment_id;
+    await server.request('POST', `/api/deployments/${id}/logs`, { lines: ['before follow'] });
+    const response = await fetch(`${server.url}/api/deployments/${id}/logs?follow=1`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
+    expect(response.headers.get('content-type')).toBe('text/event-stream');
+    const reader = response.body!.getReader();
+    let text = '';
+    const readUntil = async (pattern: RegExp) => {
+      while (!pattern.test(text)) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += Buffer.from(value).toString();
+      }
+    };
+    await readUntil(/before follow/);
+    await server.request('POST', `/api/deployments/${id}/logs`, { lines: ['live line'] });
+    await readUntil(/live line/);
+    await server.request('POST', '/deployment-events/', { product_name: 'api', version: '1.0.0', environment_name: 'production', status: 'success', deployment_id: id });
+    await readUntil(/event: end/);
+    expect(text).toMatch(/event: line\ndata: .*"line":"before follow"/);
+    expect(text).toMatch(/event: end\ndata: \{"status":"completed"\}/);
   });
 });

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { operateCommands } from './commands/operate';
 import { tokensCommand } from './commands/tokens';
 import { trackCommand } from './commands/track';
 import { packageVersion } from './package-info';
@@ -21,5 +22,6 @@ export const buildProgram = (io: CliIo): Command => {
 
   program.addCommand(trackCommand(io));
   program.addCommand(tokensCommand(io));
+  for (const command of operateCommands(io)) program.addCommand(command);
   return program;
 };
