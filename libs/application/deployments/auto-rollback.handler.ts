@@ -2,6 +2,7 @@ import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { decideLane } from '../../domain/deployments/lane.decider';
 import { latestAttempt } from '../../domain/deployments/lane.state';
+import { evaluatePolicies } from '../../domain/environments/policies';
 import type { Clock, IdGenerator } from '../../domain/shared/time';
 import { EnvironmentSettingsService } from '../environments/environment-settings.service';
 import type { CommandMeta } from '../shared/command-meta';
@@ -32,8 +33,9 @@ export class EvaluateAutoRollbackHandler implements ICommandHandler<EvaluateAuto
   ) {}
 
   async execute({ input, meta }: EvaluateAutoRollbackCommand): Promise<ControlResult | null> {
-    const { auto_rollback, approval_required } = await this.settings.settings(input.environment);
-    if (!auto_rollback) return null;
+    const settings = await this.settings.settings(input.environment);
+    if (!settings.auto_rollback) return null;
+    const policy = evaluatePolicies(settings, { kind: 'rollback', environment: input.environment, now: this.clock.now() });
     const { state } = await this.lanes.load(input.product, input.environment);
     const latest = latestAttempt(state);
     if (!latest || latest.id !== input.failedDeploymentId || latest.isRollback || latest.request?.kind === 'rollback') return null;
@@ -44,7 +46,7 @@ export class EvaluateAutoRollbackHandler implements ICommandHandler<EvaluateAuto
         decideLane(
           {
             type: 'RollbackLane',
-            data: { product: input.product, environment: input.environment, requested_by: meta.actor.id, approvals_required: approval_required, reason: `automatic rollback after deployment ${input.failedDeploymentId} failed` },
+            data: { product: input.product, environment: input.environment, requested_by: meta.actor.id, approvals_required: policy.approvalsRequired, reason: `automatic rollback after deployment ${input.failedDeploymentId} failed` },
           },
           lane,
           { now: this.clock.now(), newDeploymentId: () => this.ids.next() },

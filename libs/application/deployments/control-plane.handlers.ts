@@ -8,6 +8,7 @@ import type { DeploymentKind, LaneEvent } from '../../domain/deployments/lane.ev
 import { NothingToPromote } from '../../domain/deployments/lane.errors';
 import { laneStream } from '../../domain/deployments/lane.events';
 import type { LaneState } from '../../domain/deployments/lane.state';
+import { evaluatePolicies } from '../../domain/environments/policies';
 import type { Clock, IdGenerator } from '../../domain/shared/time';
 import { EVENT_STORE, type EventStore, type Recorded } from '../../event-store/event-store.port';
 import { DeploymentQueries } from '../../read-models/deployments/deployments.queries';
@@ -116,7 +117,7 @@ abstract class RequestingHandler {
       ],
       meta,
     );
-    const { approval_required } = await this.settings.settings(input.environment);
+    const policy = evaluatePolicies(await this.settings.settings(input.environment), { ...input, now: this.clock.now() });
     const { state } = await this.lanes.load(input.product, input.environment);
     const versionKnown = input.kind !== 'deploy' || (await this.versionKnown(input.product, input.version, state));
     const outcome = await this.lanes.execute(
@@ -124,7 +125,7 @@ abstract class RequestingHandler {
       input.environment,
       (lane) =>
         decideLane(
-          { type: 'RequestDeployment', data: { ...input, requested_by: meta.actor.id, approvals_required: approval_required, version_known: versionKnown } },
+          { type: 'RequestDeployment', data: { ...input, requested_by: meta.actor.id, approvals_required: policy.approvalsRequired, version_known: versionKnown } },
           lane,
           this.context(),
         ),
@@ -169,11 +170,11 @@ export class RollbackHandler extends RequestingHandler implements ICommandHandle
   }
 
   async execute({ input, meta }: RollbackCommand): Promise<ControlResult> {
-    const { approval_required } = await this.settings.settings(input.environment);
+    const policy = evaluatePolicies(await this.settings.settings(input.environment), { kind: 'rollback', environment: input.environment, ...(input.version ? { version: input.version } : {}), now: this.clock.now() });
     const outcome = await this.lanes.execute(
       input.product,
       input.environment,
-      (lane) => decideLane({ type: 'RollbackLane', data: { ...input, requested_by: meta.actor.id, approvals_required: approval_required } }, lane, this.context()),
+      (lane) => decideLane({ type: 'RollbackLane', data: { ...input, requested_by: meta.actor.id, approvals_required: policy.approvalsRequired } }, lane, this.context()),
       meta,
       input,
     );
