@@ -82,6 +82,7 @@ describe('access control (HTTP, real app)', () => {
         'GET /api/v1/webhooks': { method: 'GET', path: '/api/v1/webhooks' },
         'DELETE /api/v1/webhooks/:id': { method: 'DELETE', path: `/api/v1/webhooks/${hook}` },
         'GET /api/v1/webhooks/:id/deliveries': { method: 'GET', path: `/api/v1/webhooks/${hook}/deliveries` },
+        'GET /api/v1/audit/export': { method: 'GET', path: '/api/v1/audit/export?format=csv' },
         'GET /api/v1/environments/:env/variables': { method: 'GET', path: '/api/v1/environments/production/variables?product=my-service' },
         'PUT /api/v1/environments/:env/variables/:name': { method: 'PUT', path: '/api/v1/environments/production/variables/LOG_LEVEL', body: { value: 'debug', product: 'my-service' } },
         'DELETE /api/v1/environments/:env/variables/:name': { method: 'DELETE', path: '/api/v1/environments/production/variables/TO_REMOVE?product=my-service' },

@@ -29,6 +29,12 @@ describe('secret variables (HTTP, real app)', () => {
     ]);
     expect(list.text).not.toContain(PLAINTEXT);
 
+    for (const format of ['ndjson', 'csv']) {
+      const exported = await server.request('GET', `/api/v1/audit/export?format=${format}`);
+      expect(exported.text).toMatch(/environment\.variable_set/);
+      expect(exported.text).not.toContain(PLAINTEXT);
+    }
+
     // The deploy-time view decrypts it (for executors), proving it was stored sealed, not lost.
     expect(await server.app.get(VariablesService).resolve('production', 'any-product')).toEqual({ DB_PASSWORD: PLAINTEXT, LOG_LEVEL: 'info' });
 
