@@ -11,6 +11,7 @@ import { PROBLEM_CONTENT_TYPE, problemOf } from './problems/problem';
 import type { ServerConfig } from './config';
 import { ProblemFilter } from './problems/problem.filter';
 import { StrictValidationPipe } from './problems/validation';
+import { registerSlackEvents } from './slack/slack-events.route';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -56,5 +57,6 @@ export const createApp = async (config: ServerConfig, logger?: LoggerService): P
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   if (config.authEnabled && !config.docsPublic) protectDocs(app);
+  registerSlackEvents(app);
   return app;
 };

@@ -33,6 +33,8 @@ export type ServerConfig = {
   cancelGraceMs: number;
   webhookMaxAttempts: number;
   webhookRetryBaseMs: number;
+  /** Slack is on when both the bot token and the signing secret are set. */
+  slack: { botToken: string; signingSecret: string; apiUrl: string | undefined } | null;
 };
 
 const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
@@ -67,6 +69,15 @@ const adminToken = (raw: string | undefined): string | undefined => {
   return raw;
 };
 
+const slackConfig = (env: NodeJS.ProcessEnv): ServerConfig['slack'] => {
+  const botToken = env['SLACK_BOT_TOKEN'] || undefined;
+  const signingSecret = env['SLACK_SIGNING_SECRET'] || undefined;
+  if (!botToken && !signingSecret) return null;
+  if (!botToken || !signingSecret) throw new ConfigError('Slack needs both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or neither)');
+  const apiUrl = env['SLACK_API_URL'] || undefined;
+  return { botToken, signingSecret, apiUrl: apiUrl && !apiUrl.endsWith('/') ? `${apiUrl}/` : apiUrl };
+};
+
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): ServerConfig => {
   const logLevel = (env['LOG_LEVEL'] ?? 'log').toLowerCase();
   if (!LOG_LEVELS.includes(logLevel as LogLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
@@ -85,6 +96,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): ServerConfig =
     cancelGraceMs: integer('SHIPLOG_CANCEL_GRACE_MS', env['SHIPLOG_CANCEL_GRACE_MS'], 10_000, 0, 600_000),
     webhookMaxAttempts: integer('SHIPLOG_WEBHOOK_MAX_ATTEMPTS', env['SHIPLOG_WEBHOOK_MAX_ATTEMPTS'], 10, 1, 100),
     webhookRetryBaseMs: integer('SHIPLOG_WEBHOOK_RETRY_BASE_MS', env['SHIPLOG_WEBHOOK_RETRY_BASE_MS'], 1_000, 1, 3_600_000),
+    slack: slackConfig(env),
     port: integer('PORT', env['PORT'], 8080, 0, 65535),
     host: env['HOST'] ?? '0.0.0.0',
     dataDir: resolve(env['SHIPLOG_DATA_DIR'] ?? './data'),

@@ -23,7 +23,7 @@ export class HealthController {
   @Access('public')
   async check(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
     try {
-      return await this.health.check([() => this.eventStore(), () => this.readModels(), () => this.reactorsStatus()]);
+      return await this.health.check([() => this.eventStore(), () => this.readModels(), () => this.reactorsStatus(), () => this.indicators.check('slack').up({ slack: this.config.slack ? 'enabled' : 'disabled' })]);
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
       void reply.status(503);

@@ -10,6 +10,7 @@ export type HttpProblemCode =
   | 'forbidden-role'
   | 'out-of-scope'
   | 'rate-limited'
+  | 'invalid-slack-signature'
   | 'validation-failed'
   | 'malformed-json'
   | 'unsupported-media-type'
@@ -48,6 +49,7 @@ export const PROBLEM_MAP: Record<ProblemCode, { status: number; title: string }>
   'nothing-to-promote': { status: 409, title: 'Nothing to promote' },
   'unknown-event-type': { status: 400, title: 'Unknown event type' },
   'webhook-not-found': { status: 404, title: 'Webhook not found' },
+  'preference-not-found': { status: 404, title: 'Notification preference not found' },
   'missing-credentials': { status: 401, title: 'Authentication required' },
   'malformed-credentials': { status: 401, title: 'Malformed credentials' },
   'unknown-token': { status: 401, title: 'Unknown token' },
@@ -56,6 +58,7 @@ export const PROBLEM_MAP: Record<ProblemCode, { status: number; title: string }>
   'forbidden-role': { status: 403, title: 'Role not allowed' },
   'out-of-scope': { status: 403, title: 'Outside the token scope' },
   'rate-limited': { status: 429, title: 'Too many requests' },
+  'invalid-slack-signature': { status: 401, title: 'Invalid Slack signature' },
   'validation-failed': { status: 400, title: 'Invalid request' },
   'malformed-json': { status: 400, title: 'Malformed JSON' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },

@@ -20,11 +20,16 @@ import { DeploymentLogs } from '../../../libs/executors/deployment-logs';
 import { openOperationsDb } from '../../../libs/executors/operations-db';
 import { DeliveryWorker } from '../../../libs/notifications/webhooks/delivery-worker';
 import { Outbox } from '../../../libs/notifications/webhooks/outbox';
+import { notifierReactor } from '../../../libs/notifications/slack/notifier.reactor';
+import { SlackMessages } from '../../../libs/notifications/slack/slack-messages';
+import { PreferencesService } from '../../../libs/application/notifications/preferences.service';
 import { SERVER_CONFIG, type ServerConfig } from '../config';
 import { EnvironmentsModule } from '../environments/environments.module';
 import { IngestionModule } from '../ingestion.module';
 import { LogsController } from './logs.controller';
 import { WebhooksController } from './webhooks.controller';
+import { SlackController } from '../slack/slack.controller';
+import { SlackGateway } from '../slack/slack.gateway';
 
 export const OPERATIONS_DB = Symbol('OperationsDb');
 
@@ -41,6 +46,7 @@ class ReactorsLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly deliveries: DeliveryWorker,
     private readonly runner: CommandRunner,
     private readonly outbox: Outbox,
+    private readonly slackMessages: SlackMessages,
     private readonly commands: CommandBus,
     @Inject(OPERATIONS_DB) private readonly operations: Database.Database,
   ) {}
@@ -73,13 +79,14 @@ class ReactorsLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
     await this.runner.stopAll();
     await this.deliveries.stop();
     this.outbox.close();
+    this.slackMessages.close();
     this.operations.close();
   }
 }
 
 @Module({
   imports: [IngestionModule, EnvironmentsModule],
-  controllers: [LogsController, WebhooksController],
+  controllers: [LogsController, WebhooksController, SlackController],
   providers: [
     EvaluateAutoRollbackHandler,
     { provide: OPERATIONS_DB, useFactory: (config: ServerConfig) => openOperationsDb(join(config.dataDir, 'operations.db')), inject: [SERVER_CONFIG] },
@@ -97,6 +104,13 @@ class ReactorsLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
         new DeliveryWorker(outbox, secrets, clock, { maxAttempts: config.webhookMaxAttempts, baseDelayMs: config.webhookRetryBaseMs, maxDelayMs: 3_600_000, timeoutMs: 10_000 }, log),
       inject: [Outbox, SecretBox, CLOCK, SERVER_CONFIG],
     },
+    { provide: SlackMessages, useFactory: (config: ServerConfig) => new SlackMessages(join(config.dataDir, 'outbox.db')), inject: [SERVER_CONFIG] },
+    {
+      provide: PreferencesService,
+      useFactory: (store: EventStore, clock: Clock, ids: IdGenerator) => new PreferencesService(store, clock, ids),
+      inject: [EVENT_STORE, CLOCK, IDS],
+    },
+    SlackGateway,
     {
       provide: WebhooksService,
       useFactory: (store: EventStore, clock: Clock, ids: IdGenerator, secrets: SecretBox) => new WebhooksService(store, clock, ids, secrets),
@@ -117,6 +131,9 @@ class ReactorsLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
         clock: Clock,
         config: ServerConfig,
         webhooks: WebhooksService,
+        slack: SlackGateway,
+        messages: SlackMessages,
+        preferences: PreferencesService,
       ) =>
         new ReactorRunner(
           store,
@@ -128,13 +145,14 @@ class ReactorsLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
             promotionSaga(commands, settings, timers),
             timerActionsSaga(commands, lanes, log),
             webhooks.reactor(outbox),
+            ...(slack.client ? [notifierReactor({ client: slack.client, messages, preferences, clock, shiplogUrl: config.publicUrl })] : []),
           ],
           log,
         ),
-      inject: [EVENT_STORE, CommandBus, LaneWriter, EnvironmentSettingsService, VariablesService, CommandRunner, Outbox, TimerService, CLOCK, SERVER_CONFIG, WebhooksService],
+      inject: [EVENT_STORE, CommandBus, LaneWriter, EnvironmentSettingsService, VariablesService, CommandRunner, Outbox, TimerService, CLOCK, SERVER_CONFIG, WebhooksService, SlackGateway, SlackMessages, PreferencesService],
     },
     ReactorsLifecycle,
   ],
-  exports: [ReactorRunner, DeploymentLogs, Outbox],
+  exports: [ReactorRunner, DeploymentLogs, Outbox, SlackGateway],
 })
 export class ReactorsModule {}

@@ -1,3 +1,4 @@
+import type { Role } from '../../domain/access/roles';
 import { ACCESS_STREAM, type AccessEvent } from '../../domain/access/token.events';
 import { evolveAccess, initialAccessState, type AccessState, type TokenRecord } from '../../domain/access/tokens.decider';
 import type { Clock } from '../../domain/shared/time';
@@ -41,6 +42,11 @@ export class TokenRegistry {
     if (token.revoked_at) return { ok: false, reason: 'revoked-token' };
     if (token.expires_at && token.expires_at <= this.clock.now().toISOString()) return { ok: false, reason: 'expired-token' };
     return { ok: true, principal: { tokenId: token.token_id, name: token.name, role: token.role, scope: token.scope, source: 'token' } };
+  }
+
+  /** The role a Slack user acts with, or null when unmapped. */
+  async slackRole(slackUserId: string): Promise<Role | null> {
+    return (await this.refresh()).slackUsers[slackUserId] ?? null;
   }
 
   async tokens(): Promise<TokenRecord[]> {

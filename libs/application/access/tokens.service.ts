@@ -43,6 +43,11 @@ export class TokensService {
     await this.execute({ type: 'RevokeToken', data: { token_id: tokenId } }, meta);
   }
 
+  /** Gives a Slack user a role (null removes the mapping). */
+  async mapSlackUser(slackUserId: string, role: Role | null, meta: CommandMeta): Promise<void> {
+    await this.execute({ type: 'MapSlackUser', data: { slack_user_id: slackUserId, role } }, meta);
+  }
+
   private execute(command: AccessCommand, meta: CommandMeta) {
     return executeOnStream(this.store, this.cache, ACCESS_STREAM, ACCESS, (state) => decideAccess(command, state, this.clock.now()), meta);
   }

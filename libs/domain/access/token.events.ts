@@ -11,7 +11,11 @@ export type TokenIssued = DomainEvent<
 >;
 export type TokenRevoked = DomainEvent<'token.revoked', { token_id: string; revoked_at: string }>;
 
-export type AccessEvent = TokenIssued | TokenRevoked;
-export const ACCESS_EVENT_TYPES: readonly AccessEvent['type'][] = ['token.issued', 'token.revoked'];
+/** A Slack user acting through buttons and slash commands gets a role, like a token. */
+export type SlackUserMapped = DomainEvent<'slack.user_mapped', { slack_user_id: string; role: Role; mapped_at: string }>;
+export type SlackUserUnmapped = DomainEvent<'slack.user_unmapped', { slack_user_id: string; unmapped_at: string }>;
+
+export type AccessEvent = TokenIssued | TokenRevoked | SlackUserMapped | SlackUserUnmapped;
+export const ACCESS_EVENT_TYPES: readonly AccessEvent['type'][] = ['token.issued', 'token.revoked', 'slack.user_mapped', 'slack.user_unmapped'];
 
 export const ACCESS_STREAM = 'access';

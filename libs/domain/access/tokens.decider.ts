@@ -8,11 +8,12 @@ export type IssueToken = {
   data: { token_id: string; name: string; role: Role; prefix: string; hash: string; scope: TokenScope; expires_at?: string };
 };
 export type RevokeToken = { type: 'RevokeToken'; data: { token_id: string } };
-export type AccessCommand = IssueToken | RevokeToken;
+export type MapSlackUser = { type: 'MapSlackUser'; data: { slack_user_id: string; role: Role | null } };
+export type AccessCommand = IssueToken | RevokeToken | MapSlackUser;
 
 export type TokenRecord = TokenIssued['data'] & { revoked_at: string | null };
-export type AccessState = { readonly tokens: Readonly<Record<string, TokenRecord>> };
-export const initialAccessState: AccessState = { tokens: {} };
+export type AccessState = { readonly tokens: Readonly<Record<string, TokenRecord>>; readonly slackUsers: Readonly<Record<string, Role>> };
+export const initialAccessState: AccessState = { tokens: {}, slackUsers: {} };
 
 export class TokenNotFound extends DomainError {
   readonly code = 'token-not-found';
@@ -41,6 +42,14 @@ export const decideAccess = (command: AccessCommand, state: AccessState, now: Da
       // Revoking twice is a no-op: DELETE is idempotent.
       return token.revoked_at ? [] : [{ type: 'token.revoked', data: { token_id: token.token_id, revoked_at: at } }];
     }
+    case 'MapSlackUser': {
+      const { slack_user_id, role } = command.data;
+      const current = state.slackUsers[slack_user_id] ?? null;
+      if (current === role) return [];
+      return role === null
+        ? [{ type: 'slack.user_unmapped', data: { slack_user_id, unmapped_at: at } }]
+        : [{ type: 'slack.user_mapped', data: { slack_user_id, role, mapped_at: at } }];
+    }
     default:
       return assertNever(command);
   }
@@ -49,10 +58,16 @@ export const decideAccess = (command: AccessCommand, state: AccessState, now: Da
 export const evolveAccess = (state: AccessState, event: AccessEvent): AccessState => {
   switch (event.type) {
     case 'token.issued':
-      return { tokens: { ...state.tokens, [event.data.token_id]: { ...event.data, revoked_at: null } } };
+      return { ...state, tokens: { ...state.tokens, [event.data.token_id]: { ...event.data, revoked_at: null } } };
     case 'token.revoked': {
       const token = state.tokens[event.data.token_id];
-      return token ? { tokens: { ...state.tokens, [token.token_id]: { ...token, revoked_at: event.data.revoked_at } } } : state;
+      return token ? { ...state, tokens: { ...state.tokens, [token.token_id]: { ...token, revoked_at: event.data.revoked_at } } } : state;
+    }
+    case 'slack.user_mapped':
+      return { ...state, slackUsers: { ...state.slackUsers, [event.data.slack_user_id]: event.data.role } };
+    case 'slack.user_unmapped': {
+      const { [event.data.slack_user_id]: _gone, ...slackUsers } = state.slackUsers;
+      return { ...state, slackUsers };
     }
     default:
       return assertNever(event);

@@ -29,7 +29,8 @@ export type DomainErrorCode =
   | 'invalid-settings'
   | 'nothing-to-promote'
   | 'unknown-event-type'
-  | 'webhook-not-found';
+  | 'webhook-not-found'
+  | 'preference-not-found';
 
 export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;

@@ -17,6 +17,8 @@ export const KNOWN_EVENT_TYPES: readonly string[] = [
   ...TIMER_EVENT_TYPES,
   'webhook.subscription_added',
   'webhook.subscription_removed',
+  'notification.preference_added',
+  'notification.preference_removed',
 ];
 
 /** A subscription pattern: an exact type, `prefix.*`, or `*`. */

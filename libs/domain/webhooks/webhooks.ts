@@ -7,7 +7,7 @@ import type { SealedSecret } from '../environments/variables';
 export const WEBHOOKS_STREAM = 'webhooks';
 
 /** Never sent to webhooks: access tokens, secrets and the webhooks themselves. */
-export const UNDELIVERABLE_PREFIXES = ['token.', 'webhook.', 'environment.variable_'];
+export const UNDELIVERABLE_PREFIXES = ['token.', 'slack.', 'webhook.', 'environment.variable_'];
 export const DELIVERABLE_EVENT_TYPES = KNOWN_EVENT_TYPES.filter((type) => !UNDELIVERABLE_PREFIXES.some((prefix) => type.startsWith(prefix)));
 
 export type WebhookAdded = DomainEvent<'webhook.subscription_added', { webhook_id: string; url: string; event_types: string[]; secret: SealedSecret; added_at: string }>;
