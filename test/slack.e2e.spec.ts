@@ -182,10 +182,11 @@ describe('Slack (Bolt, local fake Slack Web API, signed requests)', () => {
       await post('/api/v1/slack/users', { slack_user_id: 'U0OPS', role: 'operator' });
       const status = await (await slash('status api')).json();
       expect(status).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/\*production\*: 1\.0\.0 \(failed, latest 2\.0\.0\)/) });
-      expect((await (await slash('help')).json()).text).toMatch(/\/shiplog rollback <product> <environment> \[version\]/);
-      expect((await (await slash('rollback api production')).json()).text).toMatch(/^Rollback of api in production requested/);
-      expect((await (await slash('promote api staging production')).json()).text).toMatch(/Not done: Nothing has completed in lane-api@staging/);
-      expect((await (await slash('status api', 'U0NOBODY')).json()).text).toMatch(/not mapped to a Shiplog role/);
+      const slashText = async (text: string, user?: string) => ((await (await slash(text, user)).json()) as { text: string }).text;
+      expect(await slashText('help')).toMatch(/\/shiplog rollback <product> <environment> \[version\]/);
+      expect(await slashText('rollback api production')).toMatch(/^Rollback of api in production requested/);
+      expect(await slashText('promote api staging production')).toMatch(/Not done: Nothing has completed in lane-api@staging/);
+      expect(await slashText('status api', 'U0NOBODY')).toMatch(/not mapped to a Shiplog role/);
     });
   });
 
