@@ -1,3 +1,5 @@
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { startFakeSlackApi, slackSignature, type FakeSlackApi } from '../libs/testing/slack/fake-slack-api';
 import { eventually } from '../libs/testing/eventually';
 import { removeDataDir, settled, startServer, type RunningServer } from './support/server';
@@ -109,6 +111,23 @@ describe('Slack (Bolt, local fake Slack Web API, signed requests)', () => {
       await settled(server);
       expect(posts()).toHaveLength(1);
       expect(slack.messages).toHaveLength(1);
+      expect(slack.messages[0]!.text).toMatch(/completed/);
+    });
+
+    it('finds a message whose post was interrupted by a crash in the channel history instead of posting again', async () => {
+      await post('/notification-preferences/', { event_type: 'deployment.*', channel_id: 'C1' });
+      await post('/deployment-events/', report('1.0.0', 'started'));
+      await settled(server);
+      await server.stop();
+      // As if the server died after Slack accepted the post but before Shiplog recorded its ts.
+      const db = new Database(join(server.dataDir, 'outbox.db'));
+      db.prepare("UPDATE slack_messages SET ts = NULL, status = 'posting'").run();
+      db.close();
+      server = await startServer({ dataDir: server.dataDir, env: env() });
+      await post('/deployment-events/', report('1.0.0', 'success'));
+      await settled(server);
+      expect(posts()).toHaveLength(1);
+      expect(slack.callsTo('conversations.history')).toHaveLength(1);
       expect(slack.messages[0]!.text).toMatch(/completed/);
     });
 
