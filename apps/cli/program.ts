@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { auditCommand } from './commands/audit';
 import { operateCommands } from './commands/operate';
 import { tokensCommand } from './commands/tokens';
 import { trackCommand } from './commands/track';
@@ -22,6 +23,7 @@ export const buildProgram = (io: CliIo): Command => {
 
   program.addCommand(trackCommand(io));
   program.addCommand(tokensCommand(io));
+  program.addCommand(auditCommand(io));
   for (const command of operateCommands(io)) program.addCommand(command);
   return program;
 };

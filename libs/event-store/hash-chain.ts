@@ -20,18 +20,31 @@ const hashedFieldsOf = ({ position: _position, metadata, ...rest }: RecordedEven
 export type ChainBreak = { stream: string; revision: number; reason: string };
 
 /**
- * Walks events (in stream order per stream, streams interleaved freely) and reports the first broken link:
- * an altered event (hash mismatch), a removed or reordered one (prevHash or revision mismatch).
+ * Checks events one at a time (in stream order per stream, streams interleaved freely) and reports the first
+ * broken link: an altered event (hash mismatch), a removed or reordered one (prevHash or revision mismatch).
+ * Feeding it one event at a time keeps memory flat over any number of events.
  */
-export const verifyChain = (events: Iterable<RecordedEvent>): ChainBreak | null => {
-  const heads = new Map<string, { revision: number; hash: string }>();
-  for (const event of events) {
-    const head = heads.get(event.stream) ?? { revision: -1, hash: GENESIS_HASH };
+export class ChainVerifier {
+  private readonly heads = new Map<string, { revision: number; hash: string }>();
+  checked = 0;
+
+  check(event: RecordedEvent): ChainBreak | null {
+    const head = this.heads.get(event.stream) ?? { revision: -1, hash: GENESIS_HASH };
     const at = { stream: event.stream, revision: event.revision };
     if (event.revision !== head.revision + 1) return { ...at, reason: `expected revision ${head.revision + 1}` };
     if (event.metadata.prevHash !== head.hash) return { ...at, reason: 'prevHash does not match the previous event' };
     if (eventHash(head.hash, hashedFieldsOf(event)) !== event.metadata.hash) return { ...at, reason: 'content does not match its hash' };
-    heads.set(event.stream, { revision: event.revision, hash: event.metadata.hash });
+    this.heads.set(event.stream, { revision: event.revision, hash: event.metadata.hash });
+    this.checked += 1;
+    return null;
+  }
+}
+
+export const verifyChain = (events: Iterable<RecordedEvent>): ChainBreak | null => {
+  const verifier = new ChainVerifier();
+  for (const event of events) {
+    const broken = verifier.check(event);
+    if (broken) return broken;
   }
   return null;
 };
