@@ -35,6 +35,21 @@ describe('audit export (HTTP, real app)', () => {
     expect((await server.request('GET', '/api/v1/audit/export?from=2000-01-01T00:00:00Z')).text.trim().split('\n').length).toBe(rows.length);
   });
 
+  it('serves the event feed with actor, correlation and causation, filtered and cursor-paged', async () => {
+    const token = (await server.request('POST', '/api/v1/tokens', { name: 'ci-bot', role: 'ingest' })).body;
+    await server.request('POST', '/deployment-events/', { product_name: 'web', version: '2.0.0', environment_name: 'staging', status: 'started' }, { authorization: `Bearer ${token.token}`, 'x-correlation-id': 'pipeline-77' });
+    const byActor = await server.request('GET', '/api/v1/audit?actor=ci-bot');
+    expect(byActor.body.items.map((e: { type: string }) => e.type)).toEqual(['product.registered', 'environment.created', 'deployment.started']);
+    expect(byActor.body.items[2].metadata).toMatchObject({ actor: { kind: 'token', id: token.id, name: 'ci-bot' }, correlationId: 'pipeline-77' });
+    const types = async (query: string) => (await server.request('GET', `/api/v1/audit?${query}`)).body.items.map((e: { stream: string; type: string }) => `${e.stream}:${e.type}`);
+    expect(await types('product=api&type=deployment.*')).toEqual(['lane-api@prod:deployment.started', 'lane-api@prod:deployment.completed']);
+    expect(await types('environment=staging&type=deployment.started')).toEqual(['lane-web@staging:deployment.started']);
+    expect(await types('stream=build-api@1.0.0')).toEqual(['build-api@1.0.0:build.started', 'build-api@1.0.0:build.completed']);
+    const page1 = await server.request('GET', '/api/v1/audit?limit=2');
+    const page2 = await server.request('GET', `/api/v1/audit?limit=2&cursor=${page1.body.next_cursor}`);
+    expect(page2.body.items[0].position).toBeGreaterThan(page1.body.items[1].position);
+  });
+
   it('refuses an unknown format', async () => {
     const bad = await server.request('GET', '/api/v1/audit/export?format=xml');
     expect(bad.body).toMatchObject({ status: 400, errors: [{ field: 'format', message: 'format must be one of: ndjson, csv' }] });

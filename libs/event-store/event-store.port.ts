@@ -88,12 +88,26 @@ export interface Subscription {
   stop(): Promise<void>;
 }
 
+/** Audit search: every condition optional; `streamGlobs` use `*` as wildcard (names never contain it). */
+export type EventSearch = {
+  streamGlobs?: readonly string[];
+  types?: readonly string[];
+  typePrefixes?: readonly string[];
+  actor?: string;
+  recordedFrom?: string;
+  recordedBefore?: string;
+  afterPosition?: number;
+  limit: number;
+};
+
 export interface EventStore {
   append(stream: string, events: readonly EventToAppend[], options: AppendOptions): Promise<AppendResult>;
   readStream(stream: string, options?: ReadStreamOptions): Promise<StreamRead>;
   /** Events after `fromPosition` (exclusive), in global order. */
   readAll(fromPosition?: number, maxCount?: number): Promise<RecordedEvent[]>;
   headPosition(): Promise<number>;
+  /** Events matching all given conditions, in global order. */
+  searchEvents(search: EventSearch): Promise<RecordedEvent[]>;
   /** The events of an earlier append made with this idempotency key, or null. */
   findByIdempotencyKey(key: string): Promise<RecordedEvent[] | null>;
   subscribeToAll(options: SubscribeOptions): Subscription;

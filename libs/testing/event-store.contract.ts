@@ -206,6 +206,24 @@ export const describeEventStoreContract = (adapter: string, factory: HarnessFact
       });
     });
 
+    describe('search (audit)', () => {
+      it('finds events by stream pattern, type or type prefix, actor and recording time, in order and paged', async () => {
+        const alice = { kind: 'token' as const, id: 'tok-a', name: 'alice' };
+        await store.append('lane-api@prod', [evt('deployment.started'), evt('deployment.completed')], { expectedRevision: 'any', actor: alice });
+        await store.append('lane-web@prod', [evt('deployment.started')], { expectedRevision: 'any' });
+        await store.append('build-api@1.0.0', [evt('build.completed')], { expectedRevision: 'any', actor: alice });
+        const types = async (search: Omit<Parameters<EventStore['searchEvents']>[0], 'limit'>) => (await store.searchEvents({ limit: 100, ...search })).map((e) => `${e.stream}:${e.type}`);
+        expect(await types({ streamGlobs: ['lane-api@*', 'build-api@*'] })).toEqual(['lane-api@prod:deployment.started', 'lane-api@prod:deployment.completed', 'build-api@1.0.0:build.completed']);
+        expect(await types({ streamGlobs: ['lane-*@prod'], types: ['deployment.started'] })).toEqual(['lane-api@prod:deployment.started', 'lane-web@prod:deployment.started']);
+        expect(await types({ typePrefixes: ['build.'] })).toEqual(['build-api@1.0.0:build.completed']);
+        expect(await types({ actor: 'alice' })).toHaveLength(3);
+        expect(await types({ actor: 'tok-a', types: ['build.completed'] })).toHaveLength(1);
+        expect(await types({ recordedBefore: '2000-01-01T00:00:00.000Z' })).toEqual([]);
+        const [first] = await store.searchEvents({ limit: 1 });
+        expect((await store.searchEvents({ afterPosition: first!.position, limit: 1 }))[0]!.type).toBe('deployment.completed');
+      });
+    });
+
     describe('hash chain', () => {
       it('links each event to the previous one of its stream', async () => {
         await store.append('s-h', [evt('a'), evt('b')], { expectedRevision: 'any' });

@@ -1,6 +1,10 @@
 import { Controller, Get, Inject, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { IsIn, IsOptional } from 'class-validator';
+import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { NAME_PATTERN, NAME_RULE } from '../../../libs/domain/shared/names';
+import { DEFAULT_PAGE_SIZE, encodeCursor } from '../../../libs/read-models/shared/paging';
+import { cursorOf, PageQuery } from '../infrastructure/page-query';
+import { streamGlobsFor, typeFilter } from './audit-feed';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EVENT_STORE, type EventStore, type RecordedEvent } from '../../../libs/event-store/event-store.port';
 import { Access } from '../access/access.decorator';
@@ -33,10 +37,57 @@ const csvRow = (e: RecordedEvent): string =>
 
 const BATCH = 1_000;
 
+export class AuditQuery extends PageQuery {
+  @IsOptional() @IsString() @Length(1, 300)
+  stream?: string;
+
+  @IsOptional() @Matches(NAME_PATTERN, { message: `product ${NAME_RULE}` })
+  product?: string;
+
+  @IsOptional() @Matches(NAME_PATTERN, { message: `environment ${NAME_RULE}` })
+  environment?: string;
+
+  /** An event type, `prefix.*`, or several separated by commas. */
+  @IsOptional() @IsString() @Length(1, 500)
+  type?: string;
+
+  /** Actor id (token id, `slack:U…`, `system:…`) or name. */
+  @IsOptional() @IsString() @Length(1, 256)
+  actor?: string;
+
+  @IsOptional() @IsInstant()
+  from?: string;
+
+  @IsOptional() @IsInstant()
+  to?: string;
+}
+
 @ApiTags('Audit')
 @Controller('api/v1/audit')
 export class AuditController {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  @Get()
+  @Access('auditor', 'none', { scopedTokens: 'refused' })
+  @ApiOperation({ summary: 'The event feed: who did what, when, with correlation and causation ids', description: 'Filters: stream, product, environment, type (`x.*`), actor, from/to (recording time). Cursor-paged, oldest first.' })
+  async feed(@Query() query: AuditQuery) {
+    const cursor = cursorOf(query);
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const globs = streamGlobsFor(query);
+    const from = toInstant(query.from);
+    const to = toInstant(query.to);
+    const events = await this.store.searchEvents({
+      ...(globs ? { streamGlobs: globs } : {}),
+      ...typeFilter(query.type),
+      ...(query.actor ? { actor: query.actor } : {}),
+      ...(from ? { recordedFrom: from } : {}),
+      ...(to ? { recordedBefore: to } : {}),
+      afterPosition: typeof cursor?.[0] === 'number' ? cursor[0] : 0,
+      limit: limit + 1,
+    });
+    const items = events.slice(0, limit);
+    return { items, next_cursor: events.length > limit ? encodeCursor([items[items.length - 1]!.position]) : null };
+  }
 
   /** Streams every event in store order, batch by batch: memory stays flat however large the store is. */
   @Get('export')

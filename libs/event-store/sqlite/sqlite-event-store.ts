@@ -8,6 +8,7 @@ import type {
   AppendOptions,
   AppendResult,
   EventStore,
+  EventSearch,
   EventToAppend,
   ExpectedRevision,
   ReadStreamOptions,
@@ -287,6 +288,38 @@ export class SqliteEventStore implements EventStore {
   async readAll(fromPosition = 0, maxCount = 1_000): Promise<RecordedEvent[]> {
     this.assertOpen();
     return this.statements.all.all(fromPosition, maxCount).map((row) => this.toRecorded(row));
+  }
+
+  async searchEvents(search: EventSearch): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    const where = ['position > ?'];
+    const params: (string | number)[] = [search.afterPosition ?? 0];
+    const anyOf = (clauses: string[]) => where.push(`(${clauses.join(' OR ')})`);
+    if (search.streamGlobs?.length) {
+      anyOf(search.streamGlobs.map(() => 'stream GLOB ?'));
+      params.push(...search.streamGlobs);
+    }
+    if (search.types?.length || search.typePrefixes?.length) {
+      anyOf([...(search.types ?? []).map(() => 'type = ?'), ...(search.typePrefixes ?? []).map(() => 'substr(type, 1, ?) = ?')]);
+      params.push(...(search.types ?? []), ...(search.typePrefixes ?? []).flatMap((prefix) => [prefix.length, prefix]));
+    }
+    if (search.actor !== undefined) {
+      where.push("(json_extract(metadata, '$.actor.id') = ? OR json_extract(metadata, '$.actor.name') = ?)");
+      params.push(search.actor, search.actor);
+    }
+    if (search.recordedFrom !== undefined) {
+      where.push('recorded_at >= ?');
+      params.push(search.recordedFrom);
+    }
+    if (search.recordedBefore !== undefined) {
+      where.push('recorded_at < ?');
+      params.push(search.recordedBefore);
+    }
+    params.push(search.limit);
+    return this.db
+      .prepare<(string | number)[], EventRow>(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY position LIMIT ?`)
+      .all(...params)
+      .map((row) => this.toRecorded(row));
   }
 
   async headPosition(): Promise<number> {
