@@ -144,6 +144,28 @@ export const operateCommands = (io: CliIo): Command[] => [
       io.out(`${'ENVIRONMENT'.padEnd(20)} ${'VERSION'.padEnd(16)} STATUS\n${lines.join('\n')}\n`);
     }),
 
+  withServerOptions(new Command('state').description('the environment × product matrix, now or as it was at an instant'))
+    .option('--at <instant>', 'time travel: show it as it was then (ISO 8601)')
+    .option('--product <name>', 'one product only')
+    .option('--json', 'print JSON')
+    .action(async (options: ServerOptions & { at?: string; product?: string; json?: boolean }) => {
+      const query = new URLSearchParams({ ...(options.at ? { at: options.at } : {}), ...(options.product ? { product: options.product } : {}) });
+      const state = (await callServer(io, options, 'GET', `/api/v1/state?${query.toString()}`)) as {
+        environments: string[];
+        rows: { product: string; environments: Record<string, { current_version: string | null; status: string; drift: unknown } | null> }[];
+      };
+      if (options.json) return io.out(`${JSON.stringify(state)}\n`);
+      const table = [
+        ['PRODUCT', ...state.environments],
+        ...state.rows.map((row) => [row.product, ...state.environments.map((env) => {
+          const cell = row.environments[env];
+          return cell ? `${cell.current_version ?? '-'} ${cell.status}${cell.drift ? ' ≠' : ''}` : '-';
+        })]),
+      ];
+      const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+      io.out(`${options.at ? `as of ${options.at}\n` : ''}${table.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')}\n`);
+    }),
+
   withServerOptions(new Command('logs').description("a deployment's log; -f follows it until the deployment ends"))
     .argument('<deployment-id>')
     .option('-f, --follow', 'stream new lines as they come')

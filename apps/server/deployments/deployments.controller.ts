@@ -56,6 +56,12 @@ export class StateQuery {
   environment?: string;
 }
 
+export class StateAtQuery extends StateQuery {
+  /** The instant to show (event time); default now. */
+  @IsOptional() @IsInstant()
+  at?: string;
+}
+
 @ApiTags('Deployments')
 @Controller()
 export class DeploymentsController {
@@ -99,6 +105,17 @@ export class DeploymentsController {
   async matrix(@Query() query: StateQuery, @Res({ passthrough: true }) reply: FastifyReply): Promise<StateMatrix> {
     await this.consistency.catchUp(reply);
     return this.state.matrix(definedOnly({ product: query.product, environment: query.environment }));
+  }
+
+  @Get('api/v1/state')
+  @Access('viewer', { product: 'query.product', environment: 'query.environment' })
+  @ApiTags('Audit')
+  @ApiOperation({ summary: 'The environment × product matrix as it was at an instant (time travel)', description: 'Computed from the append-only lane history (event time); without `at`, as of now.' })
+  async stateAt(@Query() query: StateAtQuery, @Res({ passthrough: true }) reply: FastifyReply): Promise<StateMatrix & { at: string | null }> {
+    await this.consistency.catchUp(reply);
+    const filter = definedOnly({ product: query.product, environment: query.environment });
+    const at = toInstant(query.at);
+    return { at: at ?? null, ...(at ? await this.state.matrixAt(at, filter) : await this.state.matrix(filter)) };
   }
 
   @Get('api/deployments/:id')

@@ -53,6 +53,10 @@ export type LaneView = {
 
 export const DEPLOYMENTS = 'deployments';
 export const LANES = 'lanes';
+/** Every state a lane went through, append-only, keyed by event time: what time travel reads. */
+export const LANE_HISTORY = 'lane_history';
+
+export type LaneHistoryEntry = LaneView & { lane: string; at: string; position: number };
 
 export const laneId = (product: string, environment: string) => `${product}@${environment}`;
 
@@ -185,7 +189,7 @@ const markRolledBack = async (tx: ReadTx, rollback: DeploymentView): Promise<voi
 
 export const deploymentsProjection = defineProjection<LaneRecorded>({
   name: 'deployments',
-  version: 3,
+  version: 4,
   collections: [
     {
       name: DEPLOYMENTS,
@@ -200,6 +204,7 @@ export const deploymentsProjection = defineProjection<LaneRecorded>({
       ],
     },
     { name: LANES, indexes: [['product'], ['environment']] },
+    { name: LANE_HISTORY, indexes: [['lane', 'at', 'position']] },
   ],
   handles: LANE_EVENT_TYPES,
   async apply(tx, event) {
@@ -211,6 +216,8 @@ export const deploymentsProjection = defineProjection<LaneRecorded>({
     tx.put(DEPLOYMENTS, view);
     if (view.is_rollback) await markRolledBack(tx, view);
     const lane = (await tx.get<LaneView>(LANES, laneId(product, environment))) ?? emptyLane(product, environment);
-    tx.put(LANES, applyToLane(lane, view, event));
+    const next = applyToLane(lane, view, event);
+    tx.put(LANES, next);
+    if (next !== lane) tx.put(LANE_HISTORY, { ...next, id: `${next.id}#${event.position}`, lane: next.id, at: event.data.occurred_at, position: event.position } satisfies LaneHistoryEntry);
   },
 });

@@ -1,6 +1,6 @@
 import type { CanonicalStatus } from '../../domain/deployments/statuses';
 import { CatalogQueries } from '../catalog/catalog.queries';
-import { LANES, type LaneView } from '../deployments/deployments.projection';
+import { LANE_HISTORY, LANES, type LaneHistoryEntry, type LaneView } from '../deployments/deployments.projection';
 import type { ReadStore } from '../read-store.port';
 import { orderEnvironments, upstreamOf } from './environment-order';
 
@@ -50,14 +50,52 @@ export class StateQueries {
       this.catalog.environments(),
       this.readStore.find<LaneView>(LANES, filter.product ? { where: { product: filter.product } } : {}),
     ]);
-    const ordered = orderEnvironments(environments.map((e) => e.name));
+    return this.build(products.map((p) => p.name), environments.map((e) => e.name), lanes, filter);
+  }
+
+  /**
+   * The matrix as it was at `at` (event time): each lane's last recorded state at or before that instant, from
+   * the append-only lane history — one indexed lookup per lane, whatever the length of the history.
+   */
+  async matrixAt(at: string, filter: { product?: string; environment?: string } = {}): Promise<StateMatrix> {
+    const [products, environments, lanes] = await Promise.all([
+      this.catalog.products(),
+      this.catalog.environments(),
+      this.readStore.find<LaneView>(LANES, filter.product ? { where: { product: filter.product } } : {}),
+    ]);
+    const then = await Promise.all(
+      lanes.map(async (lane) => {
+        const [entry] = await this.readStore.find<LaneHistoryEntry>(LANE_HISTORY, {
+          where: { lane: lane.id, at: { lte: at } },
+          orderBy: [
+            ['at', 'desc'],
+            ['position', 'desc'],
+          ],
+          limit: 1,
+        });
+        return entry ?? null;
+      }),
+    );
+    const existing = then.filter((lane): lane is LaneHistoryEntry => lane !== null);
+    // Registration is stamped with recording time, lanes with event time: a lane that existed then counts too.
+    const names = (registered: string[], fromLanes: string[]) => [...new Set([...registered, ...fromLanes])].sort();
+    return this.build(
+      names(products.filter((p) => p.registered_at <= at).map((p) => p.name), existing.map((l) => l.product)),
+      names(environments.filter((e) => e.created_at <= at).map((e) => e.name), existing.map((l) => l.environment)),
+      existing,
+      filter,
+    );
+  }
+
+  private build(productNames: string[], environmentNames: string[], lanes: LaneView[], filter: { product?: string; environment?: string }): StateMatrix {
+    const ordered = orderEnvironments(environmentNames);
     const columns = filter.environment ? ordered.filter((name) => name === filter.environment) : ordered;
     const byProduct = new Map<string, Map<string, LaneView>>();
     for (const lane of lanes) byProduct.set(lane.product, (byProduct.get(lane.product) ?? new Map()).set(lane.environment, lane));
-    const names = filter.product ? products.filter((p) => p.name === filter.product) : products;
+    const names = filter.product ? productNames.filter((name) => name === filter.product) : productNames;
     return {
       environments: columns,
-      rows: names.map(({ name }) => {
+      rows: names.map((name) => {
         const row = byProduct.get(name) ?? new Map<string, LaneView>();
         const cells = Object.fromEntries(
           columns.map((env) => {
