@@ -83,6 +83,8 @@ describe('access control (HTTP, real app)', () => {
         'DELETE /api/v1/webhooks/:id': { method: 'DELETE', path: `/api/v1/webhooks/${hook}` },
         'GET /api/v1/webhooks/:id/deliveries': { method: 'GET', path: `/api/v1/webhooks/${hook}/deliveries` },
         'GET /api/v1/state': { method: 'GET', path: '/api/v1/state?product=my-service&environment=production&at=2030-01-01T00:00:00Z' },
+        'GET /api/v1/admin/projections': { method: 'GET', path: '/api/v1/admin/projections' },
+        'POST /api/v1/admin/projections/:name/rebuild': { method: 'POST', path: '/api/v1/admin/projections/catalog/rebuild' },
         'GET /api/v1/audit': { method: 'GET', path: '/api/v1/audit?product=my-service' },
         'GET /api/v1/audit/export': { method: 'GET', path: '/api/v1/audit/export?format=csv' },
         'POST /notification-preferences': { method: 'POST', path: '/notification-preferences/', body: { event_type: 'deployment.failed', channel_id: 'C123', product: 'my-service', environment: 'production' } },

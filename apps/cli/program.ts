@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { auditCommand } from './commands/audit';
 import { operateCommands } from './commands/operate';
+import { projectionsCommand } from './commands/projections';
 import { tokensCommand } from './commands/tokens';
 import { trackCommand } from './commands/track';
 import { packageVersion } from './package-info';
@@ -24,6 +25,7 @@ export const buildProgram = (io: CliIo): Command => {
   program.addCommand(trackCommand(io));
   program.addCommand(tokensCommand(io));
   program.addCommand(auditCommand(io));
+  program.addCommand(projectionsCommand(io));
   for (const command of operateCommands(io)) program.addCommand(command);
   return program;
 };

@@ -4,6 +4,7 @@ import { SERVER_CONFIG, type ServerConfig } from './config';
 import { IngestionModule } from './ingestion.module';
 import { ReactorsModule } from './reactors/reactors.module';
 import { AccessModule } from './access/access.module';
+import { AdminModule } from './admin/admin.module';
 import { AuditModule } from './audit/audit.module';
 import { ControlPlaneModule } from './control-plane/control-plane.module';
 import { EnvironmentsModule } from './environments/environments.module';
@@ -23,7 +24,7 @@ export class AppModule {
   static forRoot(config: ServerConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), CqrsModule.forRoot(), StorageModule, AccessModule, HealthModule, IngestionModule, EnvironmentsModule, ControlPlaneModule, ReactorsModule, AuditModule],
+      imports: [ConfigModule.forRoot(config), CqrsModule.forRoot(), StorageModule, AccessModule, HealthModule, IngestionModule, EnvironmentsModule, ControlPlaneModule, ReactorsModule, AuditModule, AdminModule],
     };
   }
 }

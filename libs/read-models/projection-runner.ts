@@ -13,7 +13,7 @@ type Waiter = { position: number; resolve: (caughtUp: boolean) => void };
 export class ProjectionRunner {
   private readonly positions = new Map<string, number>();
   private readonly errors = new Map<string, string>();
-  private readonly subscriptions: Subscription[] = [];
+  private readonly subscriptions = new Map<string, Subscription>();
   private waiters: Waiter[] = [];
 
   constructor(
@@ -27,19 +27,69 @@ export class ProjectionRunner {
     for (const projection of this.projections) {
       const from = await this.readStore.prepare(projection);
       this.positions.set(projection.name, from);
-      const handles = new Set<string>(projection.handles);
-      this.subscriptions.push(
-        this.store.subscribeToAll({
-          fromPosition: from,
-          handler: (events) => this.project(projection, handles, events),
-          onError: (error, attempt) => {
-            const message = error instanceof Error ? error.message : String(error);
-            this.errors.set(projection.name, message);
-            this.log(`projection ${projection.name} failed (attempt ${attempt}), retrying: ${message}`);
-          },
-        }),
-      );
+      this.follow(projection, from);
     }
+  }
+
+  private follow(projection: Projection, from: number): void {
+    const handles = new Set<string>(projection.handles);
+    this.subscriptions.set(
+      projection.name,
+      this.store.subscribeToAll({
+        fromPosition: from,
+        handler: (events) => this.project(projection, handles, events),
+        onError: (error, attempt) => {
+          const message = error instanceof Error ? error.message : String(error);
+          this.errors.set(projection.name, message);
+          this.log(`projection ${projection.name} failed (attempt ${attempt}), retrying: ${message}`);
+        },
+      }),
+    );
+  }
+
+  /**
+   * Replays the whole store into fresh collections while the live ones keep serving, then pauses the live
+   * subscription for the last few events, swaps atomically and resumes from the rebuilt position.
+   */
+  async rebuild(name: string, onProgress: (progress: { position: number; head: number }) => void = () => undefined): Promise<{ events: number; position: number }> {
+    const projection = this.projections.find((p) => p.name === name);
+    if (!projection) throw new Error(`Unknown projection ${name}`);
+    const handles = new Set<string>(projection.handles);
+    const target = await this.readStore.beginRebuild(projection);
+    let position = 0;
+    let events = 0;
+    const step = async (): Promise<boolean> => {
+      const batch = await this.store.readAll(position, 2_000);
+      if (batch.length === 0) return false;
+      const last = batch[batch.length - 1]!.position;
+      await target.commit(last, async (tx) => {
+        for (const event of batch) if (handles.has(event.type)) await projection.apply(tx, event);
+      });
+      position = last;
+      events += batch.length;
+      onProgress({ position, head: await this.store.headPosition() });
+      return true;
+    };
+    let paused = false;
+    try {
+      while (await step());
+      paused = true;
+      await this.subscriptions.get(name)?.stop();
+      while (await step());
+      await target.swap();
+      this.positions.set(name, position);
+      this.follow(projection, position);
+    } catch (error) {
+      await target.abort();
+      if (paused) {
+        const live = (await this.readStore.checkpoint(name)) ?? 0;
+        this.positions.set(name, live);
+        this.follow(projection, live);
+      }
+      throw error;
+    }
+    this.releaseWaiters();
+    return { events, position };
   }
 
   private async project(projection: Projection, handles: ReadonlySet<string>, events: readonly RecordedEvent[]): Promise<void> {
@@ -94,7 +144,8 @@ export class ProjectionRunner {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.subscriptions.splice(0).map((s) => s.stop()));
+    await Promise.all([...this.subscriptions.values()].map((s) => s.stop()));
+    this.subscriptions.clear();
     for (const waiter of this.waiters.splice(0)) waiter.resolve(false);
   }
 }

@@ -29,6 +29,14 @@ export interface ReadTx {
 
 export type ProjectionIdentity = { name: string; version: number; collections: readonly CollectionDef[] };
 
+/** A projection being rebuilt into fresh collections while the live ones keep serving. */
+export interface RebuildTarget {
+  commit(position: number, work: (tx: ReadTx) => Promise<void>): Promise<void>;
+  /** Replaces the live collections and checkpoint with the rebuilt ones, atomically. */
+  swap(): Promise<void>;
+  abort(): Promise<void>;
+}
+
 export interface ReadStore {
   /**
    * Creates the projection's collections and returns its checkpoint. A projection whose version changed
@@ -38,6 +46,7 @@ export interface ReadStore {
   /** Runs `work` and commits its writes with the new checkpoint atomically. */
   commit(projection: string, position: number, work: (tx: ReadTx) => Promise<void>): Promise<void>;
   checkpoint(projection: string): Promise<number | null>;
+  beginRebuild(projection: ProjectionIdentity): Promise<RebuildTarget>;
   get<T extends Doc>(collection: string, id: string): Promise<T | null>;
   find<T extends Doc>(collection: string, query?: FindQuery): Promise<T[]>;
   close(): Promise<void>;

@@ -91,6 +91,27 @@ export const describeReadStoreContract = (adapter: string, factory: ReadStoreFac
       expect(third.map((t) => t.id)).toEqual(['b']);
     });
 
+    it('rebuilds into fresh collections while the old ones keep serving, then swaps them in atomically', async () => {
+      await seed(thing('old', 'x', 1));
+      const target = await store.beginRebuild(projection());
+      await target.commit(20, async (tx) => tx.put('things', thing('new', 'y', 2)));
+      expect((await store.find('things')).map((t) => t.id)).toEqual(['old']);
+      await target.commit(25, async (tx) => tx.put('things', { ...(await tx.get<Thing>('things', 'new'))!, rank: 3 }));
+      await target.swap();
+      expect(await store.find('things')).toEqual([thing('new', 'y', 3)]);
+      expect(await store.checkpoint('things')).toBe(25);
+      expect((await store.find('things', { where: { kind: 'y' } })).map((t) => t.id)).toEqual(['new']);
+    });
+
+    it('leaves the live collections untouched when a rebuild is abandoned', async () => {
+      await seed(thing('old', 'x', 1));
+      const target = await store.beginRebuild(projection());
+      await target.commit(20, async (tx) => tx.put('things', thing('new', 'y', 2)));
+      await target.abort();
+      expect((await store.find('things')).map((t) => t.id)).toEqual(['old']);
+      expect(await store.checkpoint('things')).toBe(10);
+    });
+
     it('keeps checkpoints across restarts and resets a projection whose version changed', async () => {
       await seed(thing('a', 'x', 1));
       await store.close();

@@ -18,6 +18,7 @@ export type HttpProblemCode =
   | 'not-found'
   | 'method-not-allowed'
   | 'concurrency-conflict'
+  | 'conflict'
   | 'service-unavailable'
   | 'internal-error';
 
@@ -66,6 +67,7 @@ export const PROBLEM_MAP: Record<ProblemCode, { status: number; title: string }>
   'not-found': { status: 404, title: 'Not found' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
   'concurrency-conflict': { status: 409, title: 'Concurrent update, retry the request' },
+  conflict: { status: 409, title: 'Conflict with the current state' },
   'service-unavailable': { status: 503, title: 'Service unavailable' },
   'internal-error': { status: 500, title: 'Internal error' },
 };

@@ -11,6 +11,7 @@ const HTTP_STATUS_CODES: Partial<Record<number, ProblemCode>> = {
   400: 'validation-failed',
   429: 'rate-limited',
   404: 'not-found',
+  409: 'conflict',
   405: 'method-not-allowed',
   413: 'payload-too-large',
   415: 'unsupported-media-type',

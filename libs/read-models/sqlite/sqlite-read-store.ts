@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import type { CollectionDef, Condition, Doc, FindQuery, ProjectionIdentity, ReadStore, ReadTx, Scalar } from '../read-store.port';
+import type { CollectionDef, Condition, Doc, FindQuery, ProjectionIdentity, ReadStore, ReadTx, RebuildTarget, Scalar } from '../read-store.port';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -94,13 +94,22 @@ export class SqliteReadStore implements ReadStore {
   }
 
   async commit(projection: string, position: number, work: (tx: ReadTx) => Promise<void>): Promise<void> {
+    await this.commitTo(table, work, () => this.statement('UPDATE projection_checkpoints SET position = ? WHERE name = ?').run(position, projection));
+  }
+
+  /**
+   * Runs `work` against an overlay (reads see its own writes), then writes everything and `finish` in one
+   * transaction: a unit of work is all or nothing.
+   */
+  private async commitTo(tableOf: (collection: string) => string, work: (tx: ReadTx) => Promise<void>, finish: () => void): Promise<void> {
     const writes = new Map<string, Map<string, Write>>();
     const pending = (collection: string) => writes.get(collection) ?? writes.set(collection, new Map()).get(collection)!;
     await work({
       get: async <T extends Doc>(collection: string, id: string) => {
         const write = pending(collection).get(id);
         if (write) return 'doc' in write ? (structuredClone(write.doc) as T) : null;
-        return this.getSync<T>(collection, id);
+        const row = this.statement<[string], { doc: string }>(`SELECT doc FROM ${tableOf(collection)} WHERE id = ?`).get(id);
+        return row ? (JSON.parse(row.doc) as T) : null;
       },
       put: (collection, doc) => void pending(collection).set(doc.id, { doc: structuredClone(doc) }),
       delete: (collection, id) => void pending(collection).set(id, { deleted: true }),
@@ -108,12 +117,50 @@ export class SqliteReadStore implements ReadStore {
     this.db.transaction(() => {
       for (const [collection, byId] of writes) {
         for (const [id, write] of byId) {
-          if ('doc' in write) this.statement(`INSERT INTO ${table(collection)} (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`).run(id, JSON.stringify(write.doc));
-          else this.statement(`DELETE FROM ${table(collection)} WHERE id = ?`).run(id);
+          if ('doc' in write) this.statement(`INSERT INTO ${tableOf(collection)} (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`).run(id, JSON.stringify(write.doc));
+          else this.statement(`DELETE FROM ${tableOf(collection)} WHERE id = ?`).run(id);
         }
       }
-      this.statement('UPDATE projection_checkpoints SET position = ? WHERE name = ?').run(position, projection);
+      finish();
     })();
+  }
+
+  /**
+   * Rebuilds into `rm_<collection>__next` tables (no secondary indexes while loading: faster), then swaps them
+   * in with their indexes and the new checkpoint in one transaction. Queries keep reading the old tables until then.
+   */
+  async beginRebuild({ name, version, collections }: ProjectionIdentity): Promise<RebuildTarget> {
+    const next = (collection: string) => `${table(collection)}__next`;
+    const reset = () =>
+      this.db.transaction(() => {
+        for (const { name: collection } of collections) {
+          this.db.exec(`DROP TABLE IF EXISTS ${next(collection)}`);
+          this.db.exec(`CREATE TABLE ${next(collection)} (id TEXT PRIMARY KEY, doc TEXT NOT NULL)`);
+        }
+      })();
+    reset();
+    this.statements.clear();
+    let position = 0;
+    return {
+      commit: (at, work) => this.commitTo(next, work, () => void (position = at)),
+      swap: async () => {
+        this.db.transaction(() => {
+          for (const collection of collections) {
+            this.db.exec(`DROP TABLE IF EXISTS ${table(collection.name)}`);
+            this.db.exec(`ALTER TABLE ${next(collection.name)} RENAME TO ${table(collection.name)}`);
+            this.createCollection(collection, false);
+          }
+          this.db
+            .prepare('INSERT INTO projection_checkpoints (name, version, position) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET version = excluded.version, position = excluded.position')
+            .run(name, version, position);
+        })();
+        this.statements.clear();
+      },
+      abort: async () => {
+        for (const { name: collection } of collections) this.db.exec(`DROP TABLE IF EXISTS ${next(collection)}`);
+        this.statements.clear();
+      },
+    };
   }
 
   /** Prepared statements are cached by SQL text: queries repeat with different parameters. */
