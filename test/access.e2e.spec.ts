@@ -85,6 +85,7 @@ describe('access control (HTTP, real app)', () => {
         'GET /api/v1/state': { method: 'GET', path: '/api/v1/state?product=my-service&environment=production&at=2030-01-01T00:00:00Z' },
         'GET /api/v1/admin/projections': { method: 'GET', path: '/api/v1/admin/projections' },
         'POST /api/v1/admin/projections/:name/rebuild': { method: 'POST', path: '/api/v1/admin/projections/catalog/rebuild' },
+        'GET /api/v1/metrics/deployments': { method: 'GET', path: '/api/v1/metrics/deployments?product=my-service&environment=production' },
         'GET /api/v1/audit': { method: 'GET', path: '/api/v1/audit?product=my-service' },
         'GET /api/v1/audit/export': { method: 'GET', path: '/api/v1/audit/export?format=csv' },
         'POST /notification-preferences': { method: 'POST', path: '/notification-preferences/', body: { event_type: 'deployment.failed', channel_id: 'C123', product: 'my-service', environment: 'production' } },

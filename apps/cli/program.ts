@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { auditCommand } from './commands/audit';
+import { metricsCommand } from './commands/metrics';
 import { operateCommands } from './commands/operate';
 import { projectionsCommand } from './commands/projections';
 import { tokensCommand } from './commands/tokens';
@@ -26,6 +27,7 @@ export const buildProgram = (io: CliIo): Command => {
   program.addCommand(tokensCommand(io));
   program.addCommand(auditCommand(io));
   program.addCommand(projectionsCommand(io));
+  program.addCommand(metricsCommand(io));
   for (const command of operateCommands(io)) program.addCommand(command);
   return program;
 };

@@ -22,6 +22,6 @@ const queries = [DeploymentQueries, BuildQueries, CatalogQueries, StateQueries].
 @Module({
   controllers: [DeploymentEventsController, DeploymentsController, BuildsController, CatalogController],
   providers: [LaneCommandHandler, BuildCommandHandler, LaneWriter, ...queries],
-  exports: [LaneWriter, DeploymentQueries, StateQueries],
+  exports: [LaneWriter, DeploymentQueries, StateQueries, CatalogQueries],
 })
 export class IngestionModule {}

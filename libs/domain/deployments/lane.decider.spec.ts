@@ -100,10 +100,10 @@ describe('lane decider', () => {
     it('treats a repeated completion as a duplicate even after other deployments (retries arrive in any order)', () =>
       given(...deployed('1.0.0', 'd-1'), ...deployed('2.0.0', 'd-2')).when(report('1.0.0', 'completed')).thenNothing());
 
-    it('counts a completion dated after other deployments as a new deployment of that version', () =>
+    it('counts a completion dated after other deployments as a new deployment of that version (here a rollback)', () =>
       given(started('1.0.0', 'd-1'), completed('1.0.0', 'd-1', EARLIER), started('2.0.0', 'd-2'), failed('2.0.0', 'd-2'))
         .when(report('1.0.0', 'completed', { occurred_at: NOW }))
-        .thenEmits(started('1.0.0', 'dep-1'), completed('1.0.0', 'dep-1')));
+        .thenEmits(started('1.0.0', 'dep-1', { is_rollback: true, rollback_of: '2.0.0', rollback_of_deployment_id: 'd-2' }), completed('1.0.0', 'dep-1')));
 
     it('keeps a dated completion of the latest deployment a duplicate', () =>
       given(started('1.0.0', 'd-1'), completed('1.0.0', 'd-1', EARLIER)).when(report('1.0.0', 'completed', { occurred_at: NOW })).thenNothing());
@@ -164,6 +164,11 @@ describe('lane decider', () => {
         .when(report('2.0.0', 'started'))
         .thenEmits(started('2.0.0', 'dep-1'));
     });
+
+    it('marks going back after a failed upgrade as a rollback of the failed version', () =>
+      given(...deployed('1.0.0', 'd-1'), started('2.0.0', 'd-2'), failed('2.0.0', 'd-2'))
+        .when(report('1.0.0', 'started'))
+        .thenEmits(started('1.0.0', 'dep-1', { is_rollback: true, rollback_of: '2.0.0', rollback_of_deployment_id: 'd-2' })));
 
     it('does not count a version that only failed as deployed before', () =>
       given(started('1.0.0', 'd-1'), failed('1.0.0', 'd-1'), ...deployed('2.0.0', 'd-2')).when(report('1.0.0', 'started')).thenEmits(started('1.0.0', 'dep-1')));

@@ -3,7 +3,7 @@ import type { ReportDeploymentStatus } from './lane.commands';
 import { DeploymentMismatch, DeploymentNotFound, TerminalStatusConflict } from './lane.errors';
 import type { DeploymentFacts, LaneEvent, OpeningFacts } from './lane.events';
 import { laneStream } from './lane.events';
-import { deploymentFacts, type Attempt, type LaneState } from './lane.state';
+import { deploymentFacts, latestAttempt, type Attempt, type LaneState } from './lane.state';
 import { isTerminal, type CanonicalStatus, type OpenStatus } from './statuses';
 
 export type DecideContext = {
@@ -29,13 +29,15 @@ export const superseded = (open: Attempt, at: string): LaneEvent => ({
   data: { ...deploymentFacts(open.facts), occurred_at: at, reason: 'superseded' },
 });
 
-/** Deploying a version that first completed before the current one rolls the lane back. */
+/**
+ * Deploying a version that ran here before (it completed) and was first deployed before the latest deployment's
+ * version rolls the lane back — also right after a failed upgrade (1.0 ✓, 1.1 ✗, then 1.0 again).
+ */
 export const rollbackFacts = (lane: LaneState, version: string): Partial<OpeningFacts> => {
-  const { current } = lane;
-  const firstSeen = lane.firstCompleted[version];
-  if (!current || current.version === version || firstSeen === undefined) return {};
-  if (firstSeen >= (lane.firstCompleted[current.version] ?? Infinity)) return {};
-  return { is_rollback: true, rollback_of: current.version, rollback_of_deployment_id: current.id };
+  const latest = latestAttempt(lane);
+  if (!latest || latest.version === version || lane.firstCompleted[version] === undefined) return {};
+  if ((lane.firstSeen[version] ?? Infinity) >= (lane.firstSeen[latest.version] ?? Infinity)) return {};
+  return { is_rollback: true, rollback_of: latest.version, rollback_of_deployment_id: latest.id };
 };
 
 /** Progress of an open deployment: forward steps are recorded, repeats and steps back are no-ops. */

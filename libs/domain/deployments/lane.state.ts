@@ -28,14 +28,16 @@ export type LaneState = {
   readonly finished: readonly Attempt[];
   /** The last completed deployment: what runs in the environment. */
   readonly current: { id: string; version: string } | null;
-  /** Order in which versions first completed in this lane, for rollback detection. */
+  /** Order in which versions first completed in this lane: a rollback goes back to one of them. */
   readonly firstCompleted: Readonly<Record<string, number>>;
+  /** Order in which versions were first deployed (attempted) here: what "older" means for rollbacks. */
+  readonly firstSeen: Readonly<Record<string, number>>;
   readonly shaByVersion: Readonly<Record<string, string>>;
   /** Set by a rollback: the lane keeps this version until an operator unpins it. */
   readonly pinned: { deploymentId: string; version: string } | null;
 };
 
-export const initialLaneState: LaneState = { inFlight: null, finished: [], current: null, firstCompleted: {}, shaByVersion: {}, pinned: null };
+export const initialLaneState: LaneState = { inFlight: null, finished: [], current: null, firstCompleted: {}, firstSeen: {}, shaByVersion: {}, pinned: null };
 
 const FACT_KEYS = ['deployment_id', 'product', 'environment', 'version', 'occurred_at', 'deployed_by', 'scm_sha', 'scm_branch', 'build_url', 'extra_metadata'] as const;
 
@@ -65,6 +67,7 @@ const open = (lane: LaneState, data: DeploymentFacts & { is_rollback?: true }, s
       cancelRequested: same?.cancelRequested ?? false,
     },
     shaByVersion: rememberSha(lane, data),
+    firstSeen: lane.firstSeen[data.version] === undefined ? { ...lane.firstSeen, [data.version]: Object.keys(lane.firstSeen).length } : lane.firstSeen,
   };
 };
 

@@ -189,7 +189,7 @@ const markRolledBack = async (tx: ReadTx, rollback: DeploymentView): Promise<voi
 
 export const deploymentsProjection = defineProjection<LaneRecorded>({
   name: 'deployments',
-  version: 4,
+  version: 5,
   collections: [
     {
       name: DEPLOYMENTS,
@@ -201,6 +201,7 @@ export const deploymentsProjection = defineProjection<LaneRecorded>({
         ['version', 'created_at', 'id'],
         ['deployed_by', 'created_at', 'id'],
         ['product', 'environment', 'created_at', 'id'],
+        ['finished_at'],
       ],
     },
     { name: LANES, indexes: [['product'], ['environment']] },
