@@ -50,6 +50,17 @@ describe('audit export (HTTP, real app)', () => {
     expect(page2.body.items[0].position).toBeGreaterThan(page1.body.items[1].position);
   });
 
+  it('exposes Prometheus metrics: ingest, appends, HTTP latency, projection lag, reactor backlog', async () => {
+    const text = (await server.request('GET', '/metrics')).text;
+    expect(text).toMatch(/shiplog_ingested_events_total\{kind="deployment",status="started",outcome="recorded"\} 1/);
+    expect(text).toMatch(/shiplog_ingested_events_total\{kind="build",status="completed",outcome="recorded"\} 1/);
+    expect(text).toMatch(/shiplog_events_appended_total\{type="deployment.completed"\} 1/);
+    expect(text).toMatch(/shiplog_append_duration_seconds_count \d+/);
+    expect(text).toMatch(/shiplog_http_request_duration_seconds_count\{method="POST",route="\/deployment-events",status="201"\} 2/);
+    expect(text).toMatch(/shiplog_projection_lag\{projection="deployments"\} \d+/);
+    expect(text).toMatch(/shiplog_reactor_backlog\{reactor="executor"\} \d+/);
+  });
+
   it('refuses an unknown format', async () => {
     const bad = await server.request('GET', '/api/v1/audit/export?format=xml');
     expect(bad.body).toMatchObject({ status: 400, errors: [{ field: 'format', message: 'format must be one of: ndjson, csv' }] });

@@ -7,6 +7,7 @@ import { packageVersion } from '../cli/package-info';
 import { TokenRegistry } from '../../libs/application/access/token-registry';
 import { CHALLENGE, credentialsOf } from './access/access.guard';
 import { AppModule } from './app.module';
+import { ShiplogMetrics } from './metrics/metrics';
 import { PROBLEM_CONTENT_TYPE, problemOf } from './problems/problem';
 import type { ServerConfig } from './config';
 import { ProblemFilter } from './problems/problem.filter';
@@ -14,6 +15,17 @@ import { StrictValidationPipe } from './problems/validation';
 import { registerSlackEvents } from './slack/slack-events.route';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** Latency of every request by method, route pattern (not the raw URL: bounded label values) and status. */
+const measureHttp = (app: NestFastifyApplication): void => {
+  const metrics = app.get(ShiplogMetrics);
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onResponse', async (request, reply) => {
+      metrics.httpDuration.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    });
+};
 
 /** /docs is served by Fastify directly (not a Nest route), so the guard does not see it: any valid token opens it. */
 const protectDocs = (app: NestFastifyApplication): void => {
@@ -58,5 +70,6 @@ export const createApp = async (config: ServerConfig, logger?: LoggerService): P
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   if (config.authEnabled && !config.docsPublic) protectDocs(app);
   registerSlackEvents(app);
+  measureHttp(app);
   return app;
 };

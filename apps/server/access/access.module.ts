@@ -10,7 +10,6 @@ import { EVENT_STORE, type EventStore } from '../../../libs/event-store/event-st
 import { READ_STORE, type ReadStore } from '../../../libs/read-models/read-store.port';
 import { SERVER_CONFIG, type ServerConfig } from '../config';
 import { MetricsController } from '../metrics/metrics.controller';
-import { ShiplogMetrics } from '../metrics/metrics';
 import { AccessBootstrap } from './access.bootstrap';
 import { AccessGuard } from './access.guard';
 import { RouteAccessCheck } from './route-access.check';
@@ -65,7 +64,6 @@ class UsageRecordingGuard implements CanActivate {
   ],
   controllers: [TokensController, MetricsController],
   providers: [
-    ShiplogMetrics,
     {
       provide: TokenRegistry,
       useFactory: (store: EventStore, clock: Clock, config: ServerConfig) => new TokenRegistry(store, clock, config.adminToken),
@@ -85,6 +83,6 @@ class UsageRecordingGuard implements CanActivate {
     { provide: APP_GUARD, useClass: ShiplogThrottlerGuard },
     { provide: APP_GUARD, useClass: UsageRecordingGuard },
   ],
-  exports: [ShiplogMetrics, TokenRegistry, TokensService],
+  exports: [TokenRegistry, TokensService],
 })
 export class AccessModule {}

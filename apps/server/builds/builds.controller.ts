@@ -11,6 +11,7 @@ import { BuildQueries } from '../../../libs/read-models/builds/builds.queries';
 import { DEFAULT_PAGE_SIZE, type Page } from '../../../libs/read-models/shared/paging';
 import { cursorOf, PageQuery } from '../infrastructure/page-query';
 import { Access } from '../access/access.decorator';
+import { ShiplogMetrics } from '../metrics/metrics';
 import { assertInScope } from '../access/principal.request';
 import { ReadConsistency } from '../infrastructure/consistency';
 import { definedOnly } from '../infrastructure/dto-helpers';
@@ -59,6 +60,7 @@ export class BuildsController {
     private readonly commands: CommandBus,
     private readonly queries: BuildQueries,
     private readonly consistency: ReadConsistency,
+    private readonly metrics: ShiplogMetrics,
   ) {}
 
   @Post('build-events')
@@ -71,7 +73,9 @@ export class BuildsController {
     const outcome = await this.commands.execute(new BuildCommandEnvelope(toBuildCommand(body), commandMetaOf(request, key)));
     if (outcome.replayed) void reply.header('idempotent-replayed', 'true');
     void reply.status(outcome.duplicate ? 200 : 201);
-    return toResponse(outcome);
+    const response = toResponse(outcome);
+    this.metrics.ingested.inc({ kind: 'build', status: response.status, outcome: outcome.duplicate ? 'duplicate' : 'recorded' });
+    return response;
   }
 
   @Get('builds')

@@ -4,6 +4,7 @@ import { ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LaneCommandEnvelope, type LaneOutcome } from '../../../libs/application/deployments/lane.command-handler';
 import { Access } from '../access/access.decorator';
+import { ShiplogMetrics } from '../metrics/metrics';
 import { commandMetaOf, idempotencyKeyOf } from '../infrastructure/request-meta';
 import { DeploymentEventDto, toReportCommand } from './deployment-event.dto';
 
@@ -62,7 +63,10 @@ const toResponse = ({ event, deploymentId, duplicate, position }: LaneOutcome): 
 @ApiTags('Versioner-compatible ingestion')
 @Controller('deployment-events')
 export class DeploymentEventsController {
-  constructor(private readonly commands: CommandBus) {}
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly metrics: ShiplogMetrics,
+  ) {}
 
   @Post()
   @Access('ingest', { product: 'body.product_name', environment: 'body.environment_name' })
@@ -79,6 +83,8 @@ export class DeploymentEventsController {
     const outcome = await this.commands.execute(new LaneCommandEnvelope(toReportCommand(body), commandMetaOf(request, key)));
     if (outcome.replayed) void reply.header('idempotent-replayed', 'true');
     void reply.status(outcome.duplicate ? 200 : 201);
-    return toResponse(outcome);
+    const response = toResponse(outcome);
+    this.metrics.ingested.inc({ kind: 'deployment', status: response.status, outcome: outcome.duplicate ? 'duplicate' : 'recorded' });
+    return response;
   }
 }

@@ -15,8 +15,22 @@ import { ProjectionRunner } from '../../../libs/read-models/projection-runner';
 import { READ_STORE, type ReadStore } from '../../../libs/read-models/read-store.port';
 import { SqliteReadStore } from '../../../libs/read-models/sqlite/sqlite-read-store';
 import { SERVER_CONFIG, type ServerConfig } from '../config';
+import { ShiplogMetrics } from '../metrics/metrics';
 import { ReadConsistency } from './consistency';
 import { PROJECTIONS } from './projections';
+
+/** Measures appends (latency to durable commit, events by type) without the store knowing about metrics. */
+const instrumented = (store: EventStore, metrics: ShiplogMetrics): EventStore => {
+  const append = store.append.bind(store);
+  store.append = async (stream, events, options) => {
+    const stop = metrics.appendDuration.startTimer();
+    const result = await append(stream, events, options);
+    stop();
+    if (!result.alreadyAppended) for (const event of result.events) metrics.eventsAppended.inc({ type: event.type });
+    return result;
+  };
+  return store;
+};
 
 /** Without SHIPLOG_SECRET_KEY, the key lives in the data dir, readable by the server's user only. */
 const loadOrCreateKeyFile = (dataDir: string): Buffer => {
@@ -51,13 +65,14 @@ class StorageLifecycle implements OnModuleInit, OnApplicationShutdown {
   providers: [
     { provide: CLOCK, useValue: systemClock },
     { provide: IDS, useFactory: (clock: Clock) => uuidv7Generator(clock), inject: [CLOCK] },
+    ShiplogMetrics,
     {
       provide: EVENT_STORE,
-      useFactory: (config: ServerConfig, clock: Clock) => {
+      useFactory: (config: ServerConfig, clock: Clock, metrics: ShiplogMetrics) => {
         mkdirSync(config.dataDir, { recursive: true });
-        return SqliteEventStore.open({ file: join(config.dataDir, 'events.db'), clock, serializer: createSerializer(SHIPLOG_UPCASTERS) });
+        return instrumented(SqliteEventStore.open({ file: join(config.dataDir, 'events.db'), clock, serializer: createSerializer(SHIPLOG_UPCASTERS) }), metrics);
       },
-      inject: [SERVER_CONFIG, CLOCK],
+      inject: [SERVER_CONFIG, CLOCK, ShiplogMetrics],
     },
     {
       provide: READ_STORE,
@@ -77,6 +92,6 @@ class StorageLifecycle implements OnModuleInit, OnApplicationShutdown {
     CatalogRegistrar,
     StorageLifecycle,
   ],
-  exports: [CLOCK, IDS, EVENT_STORE, READ_STORE, ProjectionRunner, ReadConsistency, SecretBox, CatalogRegistrar],
+  exports: [CLOCK, IDS, EVENT_STORE, READ_STORE, ProjectionRunner, ReadConsistency, SecretBox, CatalogRegistrar, ShiplogMetrics],
 })
 export class StorageModule {}

@@ -24,6 +24,8 @@ import { notifierReactor } from '../../../libs/notifications/slack/notifier.reac
 import { SlackMessages } from '../../../libs/notifications/slack/slack-messages';
 import { PreferencesService } from '../../../libs/application/notifications/preferences.service';
 import { SERVER_CONFIG, type ServerConfig } from '../config';
+import { ShiplogMetrics } from '../metrics/metrics';
+import { ProjectionRunner } from '../../../libs/read-models/projection-runner';
 import { EnvironmentsModule } from '../environments/environments.module';
 import { IngestionModule } from '../ingestion.module';
 import { LogsController } from './logs.controller';
@@ -49,9 +51,17 @@ class ReactorsLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly slackMessages: SlackMessages,
     private readonly commands: CommandBus,
     @Inject(OPERATIONS_DB) private readonly operations: Database.Database,
+    private readonly metrics: ShiplogMetrics,
+    private readonly projections: ProjectionRunner,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    this.metrics.gauge('shiplog_projection_lag', 'Events a projection has yet to apply', 'projection', async () =>
+      (await this.projections.status()).map((s) => ({ name: s.name, value: s.lag })),
+    );
+    this.metrics.gauge('shiplog_reactor_backlog', 'Events a reactor has yet to handle', 'reactor', async () =>
+      this.config.reactorsEnabled ? (await this.reactors.status()).map((s) => ({ name: s.name, value: s.backlog })) : [],
+    );
     if (!this.config.reactorsEnabled) {
       logger.warn('SHIPLOG_REACTORS=off: no executors, sagas, timers or webhook deliveries run.');
       return;
