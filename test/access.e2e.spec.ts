@@ -86,6 +86,7 @@ describe('access control (HTTP, real app)', () => {
         'GET /api/v1/admin/projections': { method: 'GET', path: '/api/v1/admin/projections' },
         'POST /api/v1/admin/projections/:name/rebuild': { method: 'POST', path: '/api/v1/admin/projections/catalog/rebuild' },
         'GET /api/v1/metrics/deployments': { method: 'GET', path: '/api/v1/metrics/deployments?product=my-service&environment=production' },
+        'GET /api/v1/metrics/what-if': { method: 'GET', path: '/api/v1/metrics/what-if?product=my-service&environment=production&approval_required=1' },
         'GET /api/v1/audit': { method: 'GET', path: '/api/v1/audit?product=my-service' },
         'GET /api/v1/audit/export': { method: 'GET', path: '/api/v1/audit/export?format=csv' },
         'POST /notification-preferences': { method: 'POST', path: '/notification-preferences/', body: { event_type: 'deployment.failed', channel_id: 'C123', product: 'my-service', environment: 'production' } },

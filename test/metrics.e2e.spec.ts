@@ -49,6 +49,23 @@ describe('deployment metrics (HTTP, real app)', () => {
     expect((await server.request('GET', '/api/v1/metrics/deployments?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z')).body.errors).toEqual([{ field: 'from', message: 'must be before to' }]);
   });
 
+  it('replays history under a hypothetical freeze window or approval rule', async () => {
+    const range = 'from=2026-01-01T00:00:00Z&to=2026-01-03T00:00:00Z&environment=prod';
+    const freeze = await server.request('GET', `/api/v1/metrics/what-if?${range}&freeze=2026-01-01T12:00:00Z/2026-01-02T00:00:00Z`);
+    // The failed 1.1 (14:00) and the rollback (14:10) fall in the freeze; 1.0 at 10:00 and 1.2 the next day do not.
+    expect(freeze.body.blocked.map((d: { version: string; status: string }) => `${d.version}:${d.status}`)).toEqual(['1.1:failed', '1.0:completed']);
+    expect(freeze.body.metrics.actual.deployments).toMatchObject({ completed: 3, failed: 1 });
+    expect(freeze.body.metrics.with_rule.deployments).toMatchObject({ completed: 2, failed: 0, success_rate: 1 });
+    const approvals = await server.request('GET', `/api/v1/metrics/what-if?${range}&approval_required=1`);
+    expect(approvals.body.blocked).toHaveLength(4);
+    expect(approvals.body.blocked[0].reason).toBe('approvals 0/1');
+    const weekly = await server.request('GET', `/api/v1/metrics/what-if?${range}&freeze_weekly=${encodeURIComponent('thu 12:00-thu 15:00')}`);
+    expect(weekly.body.blocked.map((d: { version: string }) => d.version)).toEqual(['1.1', '1.0']);
+    const bad = await server.request('GET', `/api/v1/metrics/what-if?${range}&freeze_weekly=weekends`);
+    expect(bad.body).toMatchObject({ status: 400, type: '/problems/invalid-window' });
+    expect((await server.request('GET', `/api/v1/metrics/what-if?${range}`)).body.errors).toEqual([{ field: 'freeze', message: 'no rule given' }]);
+  });
+
   it('prints them as a table from the CLI', async () => {
     const result = await runCli(['metrics', '--from', '2026-01-01T00:00:00Z', '--to', '2026-01-03T00:00:00Z'], { SHIPLOG_URL: server.url, SHIPLOG_TOKEN: TEST_ADMIN_TOKEN });
     expect(result.stdout).toMatch(/deployments completed\s+4/);

@@ -51,6 +51,7 @@ export const PROBLEM_MAP: Record<ProblemCode, { status: number; title: string }>
   'unknown-event-type': { status: 400, title: 'Unknown event type' },
   'webhook-not-found': { status: 404, title: 'Webhook not found' },
   'preference-not-found': { status: 404, title: 'Notification preference not found' },
+  'invalid-window': { status: 400, title: 'Invalid time window' },
   'missing-credentials': { status: 401, title: 'Authentication required' },
   'malformed-credentials': { status: 401, title: 'Malformed credentials' },
   'unknown-token': { status: 401, title: 'Unknown token' },

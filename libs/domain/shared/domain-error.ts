@@ -30,7 +30,8 @@ export type DomainErrorCode =
   | 'nothing-to-promote'
   | 'unknown-event-type'
   | 'webhook-not-found'
-  | 'preference-not-found';
+  | 'preference-not-found'
+  | 'invalid-window';
 
 export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;
