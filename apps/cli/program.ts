@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { auditCommand } from './commands/audit';
+import { checkCommand } from './commands/check';
 import { metricsCommand } from './commands/metrics';
 import { operateCommands } from './commands/operate';
 import { projectionsCommand } from './commands/projections';
@@ -28,6 +29,7 @@ export const buildProgram = (io: CliIo): Command => {
   program.addCommand(auditCommand(io));
   program.addCommand(projectionsCommand(io));
   program.addCommand(metricsCommand(io));
+  program.addCommand(checkCommand(io));
   for (const command of operateCommands(io)) program.addCommand(command);
   return program;
 };

@@ -13,7 +13,8 @@ import {
 import { DeploymentQueries } from '../../../libs/read-models/deployments/deployments.queries';
 import { toSpecStatus } from '../../../libs/read-models/deployments/vocabularies';
 import { Access } from '../access/access.decorator';
-import { assertInScope } from '../access/principal.request';
+import { assertInScope, principalOf } from '../access/principal.request';
+import { ProblemException } from '../problems/problem';
 import { ReadConsistency } from '../infrastructure/consistency';
 import { definedOnly, nameParam, toInstant } from '../infrastructure/dto-helpers';
 import { commandMetaOf } from '../infrastructure/request-meta';
@@ -134,10 +135,13 @@ export class ControlPlaneController {
   }
 
   private options(body: DeployV1Dto | DeployPrdDto): Omit<DeployInput, 'product' | 'environment' | 'version'> {
-    return definedOnly({ reason: body.reason, force: body.force, config: body.config, scheduled_at: toInstant(body.scheduled_at) });
+    return definedOnly({ reason: body.reason, force: body.force, config: body.config, scheduled_at: toInstant(body.scheduled_at), override_reason: body.override_reason });
   }
 
   private async deploy(input: DeployInput, request: FastifyRequest) {
+    if (input.override_reason !== undefined && principalOf(request).role !== 'admin') {
+      throw new ProblemException('forbidden-role', 'Only an admin may override a freeze window.', [{ field: 'override_reason', message: 'admin only', accepted: ['admin'] }]);
+    }
     return accepted(await this.commands.execute(new RequestDeploymentCommand(input, commandMetaOf(request))));
   }
 

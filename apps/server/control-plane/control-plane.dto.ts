@@ -24,6 +24,10 @@ abstract class DeployOptionsDto extends OperatorRequestDto {
   @ApiPropertyOptional({ description: 'Deploy a version with no completed build or earlier deployment (needs a reason).' })
   @IsOptional() @IsBoolean()
   force?: boolean;
+
+  @ApiPropertyOptional({ description: 'Admins only: deploy through a freeze window, saying why (recorded with the request).' })
+  @IsOptional() @IsString() @Length(1, 1000)
+  override_reason?: string;
 }
 
 /** Seed 002: POST /api/v1/deployments. */

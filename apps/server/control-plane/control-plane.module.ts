@@ -9,12 +9,13 @@ import { MetricsQueries } from '../../../libs/read-models/metrics/metrics.querie
 import { READ_STORE, type ReadStore } from '../../../libs/read-models/read-store.port';
 import { EnvironmentsModule } from '../environments/environments.module';
 import { IngestionModule } from '../ingestion.module';
+import { PoliciesModule } from '../policies/policies.module';
 import { DeploymentMetricsController } from '../metrics/deployment-metrics.controller';
 import { ControlPlaneController } from './control-plane.controller';
 
 /** Operator commands: deploy, cancel, roll back, promote, approve, schedule. */
 @Module({
-  imports: [IngestionModule, EnvironmentsModule],
+  imports: [IngestionModule, EnvironmentsModule, PoliciesModule],
   controllers: [ControlPlaneController, DeploymentMetricsController],
   providers: [
     RequestDeploymentHandler,

@@ -7,7 +7,7 @@ import { EnvironmentSettingsService, type SettingsChanges } from '../../../libs/
 import type { EnvironmentSettings } from '../../../libs/domain/environments/settings';
 import { NAME_PATTERN, NAME_RULE } from '../../../libs/domain/shared/names';
 import { Access } from '../access/access.decorator';
-import { nameParam } from '../infrastructure/dto-helpers';
+import { IsInstant, nameParam, toInstant } from '../infrastructure/dto-helpers';
 import { commandMetaOf } from '../infrastructure/request-meta';
 import { MASK } from './variables.controller';
 
@@ -35,6 +35,43 @@ export class ExecutorDto {
   timeout_seconds?: number;
 }
 
+export class FreezeDto {
+  @IsInstant() start!: string;
+  @IsInstant() end!: string;
+  @IsOptional() @IsString() @Length(1, 500) reason?: string;
+}
+
+export class WeeklyFreezeDto {
+  /** e.g. `fri 16:00-mon 08:00` */
+  @IsString() @Length(1, 64) window!: string;
+  /** IANA zone, e.g. Europe/Paris */
+  @IsString() @Length(1, 64) time_zone!: string;
+  @IsOptional() @IsString() @Length(1, 500) reason?: string;
+}
+
+export class MaintenanceWindowDto {
+  /** e.g. `22:00-23:00` */
+  @IsString() @Length(1, 32) window!: string;
+  @IsString() @Length(1, 64) time_zone!: string;
+}
+
+export class PoliciesDto {
+  @IsIn(['enforced', 'report_only'], { message: 'mode must be one of: enforced, report_only' })
+  mode!: 'enforced' | 'report_only';
+
+  @IsArray() @ArrayMaxSize(100) @ValidateNested({ each: true }) @Type(() => FreezeDto)
+  freezes!: FreezeDto[];
+
+  @IsArray() @ArrayMaxSize(20) @ValidateNested({ each: true }) @Type(() => WeeklyFreezeDto)
+  weekly_freezes!: WeeklyFreezeDto[];
+
+  @IsOptional() @ValidateNested() @Type(() => MaintenanceWindowDto)
+  maintenance_window!: MaintenanceWindowDto | null;
+
+  @IsBoolean()
+  require_upstream!: boolean;
+}
+
 export class EnvironmentSettingsDto {
   @IsOptional() @ValidateNested() @Type(() => ExecutorDto)
   executor?: ExecutorDto;
@@ -56,6 +93,10 @@ export class EnvironmentSettingsDto {
 
   @IsOptional() @IsBoolean()
   production?: boolean;
+
+  /** Replaces the whole policy set (send every field). */
+  @IsOptional() @ValidateNested() @Type(() => PoliciesDto)
+  policies?: PoliciesDto;
 }
 
 /** Settings as anyone may read them: a webhook secret shows only that it is set. */
@@ -65,8 +106,21 @@ const shown = (settings: EnvironmentSettings) => ({
 });
 
 const changesOf = (dto: EnvironmentSettingsDto): SettingsChanges => {
-  const { executor, ...rest } = dto;
-  const changes = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as SettingsChanges;
+  const { executor, policies, ...rest } = dto;
+  const changes = {
+    ...(Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as SettingsChanges),
+    ...(policies
+      ? {
+          policies: {
+            mode: policies.mode,
+            freezes: policies.freezes.map((f) => ({ start: toInstant(f.start)!, end: toInstant(f.end)!, ...(f.reason ? { reason: f.reason } : {}) })),
+            weekly_freezes: policies.weekly_freezes.map((f) => ({ window: f.window, time_zone: f.time_zone, ...(f.reason ? { reason: f.reason } : {}) })),
+            maintenance_window: policies.maintenance_window ? { window: policies.maintenance_window.window, time_zone: policies.maintenance_window.time_zone } : null,
+            require_upstream: policies.require_upstream,
+          },
+        }
+      : {}),
+  };
   if (!executor) return changes;
   return {
     ...changes,

@@ -28,6 +28,7 @@ import { ShiplogMetrics } from '../metrics/metrics';
 import { ProjectionRunner } from '../../../libs/read-models/projection-runner';
 import { EnvironmentsModule } from '../environments/environments.module';
 import { IngestionModule } from '../ingestion.module';
+import { PoliciesModule } from '../policies/policies.module';
 import { LogsController } from './logs.controller';
 import { WebhooksController } from './webhooks.controller';
 import { SlackController } from '../slack/slack.controller';
@@ -95,7 +96,7 @@ class ReactorsLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
 }
 
 @Module({
-  imports: [IngestionModule, EnvironmentsModule],
+  imports: [IngestionModule, EnvironmentsModule, PoliciesModule],
   controllers: [LogsController, WebhooksController, SlackController],
   providers: [
     EvaluateAutoRollbackHandler,

@@ -2,7 +2,7 @@ import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { decideLane } from '../../domain/deployments/lane.decider';
 import { latestAttempt } from '../../domain/deployments/lane.state';
-import { evaluatePolicies } from '../../domain/environments/policies';
+import { PolicyService } from '../environments/policy.service';
 import type { Clock, IdGenerator } from '../../domain/shared/time';
 import { EnvironmentSettingsService } from '../environments/environment-settings.service';
 import type { CommandMeta } from '../shared/command-meta';
@@ -30,12 +30,13 @@ export class EvaluateAutoRollbackHandler implements ICommandHandler<EvaluateAuto
     @Inject(IDS) private readonly ids: IdGenerator,
     private readonly lanes: LaneWriter,
     private readonly settings: EnvironmentSettingsService,
+    private readonly policies: PolicyService,
   ) {}
 
   async execute({ input, meta }: EvaluateAutoRollbackCommand): Promise<ControlResult | null> {
     const settings = await this.settings.settings(input.environment);
     if (!settings.auto_rollback) return null;
-    const policy = evaluatePolicies(settings, { kind: 'rollback', environment: input.environment, now: this.clock.now() });
+    const policy = await this.policies.assertAllowed({ product: input.product, environment: input.environment, kind: 'rollback' });
     const { state } = await this.lanes.load(input.product, input.environment);
     const latest = latestAttempt(state);
     if (!latest || latest.id !== input.failedDeploymentId || latest.isRollback || latest.request?.kind === 'rollback') return null;

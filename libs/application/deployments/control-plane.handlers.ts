@@ -8,12 +8,12 @@ import type { DeploymentKind, LaneEvent } from '../../domain/deployments/lane.ev
 import { NothingToPromote } from '../../domain/deployments/lane.errors';
 import { laneStream } from '../../domain/deployments/lane.events';
 import type { LaneState } from '../../domain/deployments/lane.state';
-import { evaluatePolicies } from '../../domain/environments/policies';
 import type { Clock, IdGenerator } from '../../domain/shared/time';
 import { EVENT_STORE, type EventStore, type Recorded } from '../../event-store/event-store.port';
 import { DeploymentQueries } from '../../read-models/deployments/deployments.queries';
 import { CatalogRegistrar } from '../catalog/catalog.registrar';
 import { EnvironmentSettingsService } from '../environments/environment-settings.service';
+import { PolicyService } from '../environments/policy.service';
 import type { CommandMeta } from '../shared/command-meta';
 import { loadStream, StreamStateCache } from '../shared/stream-command';
 import { CLOCK, IDS } from '../shared/tokens';
@@ -36,6 +36,8 @@ export type DeployInput = {
   scheduled_at?: string;
   config?: Record<string, unknown>;
   promoted_from?: string;
+  /** An admin deploying through a freeze says why (recorded). */
+  override_reason?: string;
 };
 
 export class RequestDeploymentCommand extends Command<ControlResult> {
@@ -96,6 +98,7 @@ abstract class RequestingHandler {
     protected readonly settings: EnvironmentSettingsService,
     protected readonly catalog: CatalogRegistrar,
     protected readonly deployments: DeploymentQueries,
+    protected readonly policies: PolicyService,
   ) {}
 
   protected context() {
@@ -117,7 +120,15 @@ abstract class RequestingHandler {
       ],
       meta,
     );
-    const policy = evaluatePolicies(await this.settings.settings(input.environment), { ...input, now: this.clock.now() });
+    const { override_reason, ...request } = input;
+    const policy = await this.policies.assertAllowed({
+      product: input.product,
+      environment: input.environment,
+      version: input.version,
+      kind: input.kind,
+      ...(input.scheduled_at ? { scheduledAt: input.scheduled_at } : {}),
+      ...(override_reason ? { overrideReason: override_reason } : {}),
+    });
     const { state } = await this.lanes.load(input.product, input.environment);
     const versionKnown = input.kind !== 'deploy' || (await this.versionKnown(input.product, input.version, state));
     const outcome = await this.lanes.execute(
@@ -125,7 +136,17 @@ abstract class RequestingHandler {
       input.environment,
       (lane) =>
         decideLane(
-          { type: 'RequestDeployment', data: { ...input, requested_by: meta.actor.id, approvals_required: policy.approvalsRequired, version_known: versionKnown } },
+          {
+            type: 'RequestDeployment',
+            data: {
+              ...request,
+              requested_by: meta.actor.id,
+              approvals_required: policy.approvalsRequired,
+              version_known: versionKnown,
+              ...(policy.violations.length ? { policy_violations: policy.violations } : {}),
+              ...(override_reason && policy.overridden.length ? { policy_override_reason: override_reason } : {}),
+            },
+          },
           lane,
           this.context(),
         ),
@@ -146,8 +167,9 @@ export class RequestDeploymentHandler extends RequestingHandler implements IComm
     settings: EnvironmentSettingsService,
     catalog: CatalogRegistrar,
     deployments: DeploymentQueries,
+    policies: PolicyService,
   ) {
-    super(store, clock, ids, lanes, settings, catalog, deployments);
+    super(store, clock, ids, lanes, settings, catalog, deployments, policies);
   }
 
   execute({ input, meta }: RequestDeploymentCommand): Promise<ControlResult> {
@@ -165,12 +187,13 @@ export class RollbackHandler extends RequestingHandler implements ICommandHandle
     settings: EnvironmentSettingsService,
     catalog: CatalogRegistrar,
     deployments: DeploymentQueries,
+    policies: PolicyService,
   ) {
-    super(store, clock, ids, lanes, settings, catalog, deployments);
+    super(store, clock, ids, lanes, settings, catalog, deployments, policies);
   }
 
   async execute({ input, meta }: RollbackCommand): Promise<ControlResult> {
-    const policy = evaluatePolicies(await this.settings.settings(input.environment), { kind: 'rollback', environment: input.environment, ...(input.version ? { version: input.version } : {}), now: this.clock.now() });
+    const policy = await this.policies.assertAllowed({ product: input.product, environment: input.environment, kind: 'rollback', ...(input.version ? { version: input.version } : {}) });
     const outcome = await this.lanes.execute(
       input.product,
       input.environment,
@@ -193,8 +216,9 @@ export class PromoteHandler extends RequestingHandler implements ICommandHandler
     settings: EnvironmentSettingsService,
     catalog: CatalogRegistrar,
     deployments: DeploymentQueries,
+    policies: PolicyService,
   ) {
-    super(store, clock, ids, lanes, settings, catalog, deployments);
+    super(store, clock, ids, lanes, settings, catalog, deployments, policies);
   }
 
   async execute({ input, meta }: PromoteCommand): Promise<ControlResult> {

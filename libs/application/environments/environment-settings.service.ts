@@ -1,5 +1,5 @@
 import { environmentStream } from '../../domain/catalog/catalog';
-import { decideSettings, type EnvironmentSettings, type ExecutorSettings } from '../../domain/environments/settings';
+import { decideLock, decideSettings, type EnvironmentSettings, type ExecutorSettings } from '../../domain/environments/settings';
 import { evolveEnvironment, initialEnvironmentState } from '../../domain/environments/variables';
 import type { Clock } from '../../domain/shared/time';
 import type { EventStore } from '../../event-store/event-store.port';
@@ -11,7 +11,7 @@ import { executeOnStream, loadStream, StreamStateCache } from '../shared/stream-
 const ENVIRONMENT = { initialState: initialEnvironmentState, evolve: evolveEnvironment };
 
 /** Settings as written through the API: a webhook secret arrives in clear and is sealed before any event. */
-export type SettingsChanges = Partial<Omit<EnvironmentSettings, 'executor'>> & {
+export type SettingsChanges = Partial<Omit<EnvironmentSettings, 'executor' | 'lock'>> & {
   executor?: { type: 'external'; webhook_url?: string; webhook_secret?: string } | Extract<ExecutorSettings, { type: 'command' }>;
 };
 
@@ -41,6 +41,17 @@ export class EnvironmentSettingsService {
       (state) => decideSettings({ type: 'UpdateEnvironment', data: { environment, changes: sealed } }, state.settings, this.clock.now()),
       meta,
     );
+    return this.settings(environment);
+  }
+
+  async lock(environment: string, lock: { by: string; reason: string; until: string | null }, meta: CommandMeta): Promise<EnvironmentSettings> {
+    await this.catalog.ensure([{ type: 'CreateEnvironment', data: { name: environment } }], meta);
+    await executeOnStream(this.store, this.cache, environmentStream(environment), ENVIRONMENT, (state) => decideLock({ type: 'LockEnvironment', data: { environment, ...lock } }, state.settings, this.clock.now()), meta);
+    return this.settings(environment);
+  }
+
+  async unlock(environment: string, by: string, meta: CommandMeta): Promise<EnvironmentSettings> {
+    await executeOnStream(this.store, this.cache, environmentStream(environment), ENVIRONMENT, (state) => decideLock({ type: 'UnlockEnvironment', data: { environment, by } }, state.settings, this.clock.now()), meta);
     return this.settings(environment);
   }
 

@@ -40,6 +40,9 @@ export type RequestDeployment = {
     approvals_required: number;
     /** Whether a completed build or an earlier deployment of the version exists. */
     version_known: boolean;
+    /** Violations the policy check reported but did not block on (report_only, or overridden by an admin). */
+    policy_violations?: { rule: string; detail: string; opens_at: string | null }[];
+    policy_override_reason?: string;
   };
 };
 

@@ -38,6 +38,9 @@ export type RequestFacts = OpeningFacts & {
   force?: true;
   promoted_from?: string;
   config?: Record<string, unknown>;
+  /** Report-only policy violations, or the freezes an admin overrode (with `policy_override_reason`). */
+  policy_violations?: { rule: string; detail: string; opens_at: string | null }[];
+  policy_override_reason?: string;
 };
 
 /** The facts every lane event carries, so projections and timelines can place it. */

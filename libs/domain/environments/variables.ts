@@ -2,7 +2,7 @@ import type { EnvironmentCreated } from '../catalog/catalog';
 import { assertNever } from '../shared/assert-never';
 import { DomainError } from '../shared/domain-error';
 import type { DomainEvent } from '../shared/event';
-import { DEFAULT_SETTINGS, type EnvironmentSettings, type EnvironmentUpdated } from './settings';
+import { DEFAULT_SETTINGS, type EnvironmentLocked, type EnvironmentSettings, type EnvironmentUnlocked, type EnvironmentUpdated } from './settings';
 
 export const VARIABLE_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
@@ -18,7 +18,7 @@ export type VariableSet = DomainEvent<
 export type VariableRemoved = DomainEvent<'environment.variable_removed', VariableKey & { removed_at: string }>;
 
 /** Everything an `environment-{name}` stream holds so far. */
-export type EnvironmentStreamEvent = EnvironmentCreated | VariableSet | VariableRemoved | EnvironmentUpdated;
+export type EnvironmentStreamEvent = EnvironmentCreated | VariableSet | VariableRemoved | EnvironmentUpdated | EnvironmentLocked | EnvironmentUnlocked;
 export const VARIABLE_EVENT_TYPES: readonly (VariableSet | VariableRemoved)['type'][] = ['environment.variable_set', 'environment.variable_removed'];
 
 export type SetVariable = { type: 'SetVariable'; data: VariableKey & ({ secret: false; value: string } | { secret: true; sealed: SealedSecret }) };
@@ -83,6 +83,12 @@ export const evolveEnvironment = (state: EnvironmentState, event: EnvironmentStr
     }
     case 'environment.updated':
       return { ...state, settings: { ...state.settings, ...event.data.changes } };
+    case 'environment.locked': {
+      const { environment: _env, ...lock } = event.data;
+      return { ...state, settings: { ...state.settings, lock } };
+    }
+    case 'environment.unlocked':
+      return { ...state, settings: { ...state.settings, lock: null } };
     default:
       return assertNever(event);
   }

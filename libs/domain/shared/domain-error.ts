@@ -31,7 +31,10 @@ export type DomainErrorCode =
   | 'unknown-event-type'
   | 'webhook-not-found'
   | 'preference-not-found'
-  | 'invalid-window';
+  | 'invalid-window'
+  | 'not-locked'
+  | 'environment-locked'
+  | 'policy-blocked';
 
 export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;

@@ -12,6 +12,8 @@ export const KNOWN_EVENT_TYPES: readonly string[] = [
   ...BUILD_EVENT_TYPES,
   ...CATALOG_EVENT_TYPES,
   'environment.updated',
+  'environment.locked',
+  'environment.unlocked',
   ...VARIABLE_EVENT_TYPES,
   ...ACCESS_EVENT_TYPES,
   ...TIMER_EVENT_TYPES,
