@@ -184,6 +184,10 @@ describe('control plane (HTTP, real app, external executor)', () => {
         production: false,
         policies: { mode: 'enforced', freezes: [], weekly_freezes: [], maintenance_window: null, require_upstream: false },
         lock: null,
+        type: null,
+        url: null,
+        status: 'unknown',
+        config_schema: null,
       });
       const patched = await server.request('PATCH', '/api/v1/environments/staging', {
         executor: { type: 'external', webhook_url: 'http://127.0.0.1:9/hook', webhook_secret: 'a-long-webhook-secret' },

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CatalogRegistrar } from '../../../libs/application/catalog/catalog.registrar';
+import { ConfigurationsService } from '../../../libs/application/environments/configurations.service';
 import { EnvironmentSettingsService } from '../../../libs/application/environments/environment-settings.service';
 import { VariablesService } from '../../../libs/application/environments/variables.service';
 import { SecretBox } from '../../../libs/application/secrets/secret-box';
@@ -9,11 +10,15 @@ import { EVENT_STORE, type EventStore } from '../../../libs/event-store/event-st
 import { VariableQueries } from '../../../libs/read-models/environments/variables.queries';
 import { READ_STORE, type ReadStore } from '../../../libs/read-models/read-store.port';
 import { EnvironmentSettingsController } from './settings.controller';
+import { ConfigurationsController } from './configurations.controller';
+import { EnvironmentsController } from './environments.controller';
 import { VariablesController } from './variables.controller';
+import { IngestionModule } from '../ingestion.module';
 
 /** Environment settings and variables (plain and secret). */
 @Module({
-  controllers: [VariablesController, EnvironmentSettingsController],
+  imports: [IngestionModule],
+  controllers: [VariablesController, EnvironmentSettingsController, ConfigurationsController, EnvironmentsController],
   providers: [
     {
       provide: VariablesService,
@@ -25,8 +30,13 @@ import { VariablesController } from './variables.controller';
       useFactory: (store: EventStore, clock: Clock, secrets: SecretBox, catalog: CatalogRegistrar) => new EnvironmentSettingsService(store, clock, secrets, catalog),
       inject: [EVENT_STORE, CLOCK, SecretBox, CatalogRegistrar],
     },
+    {
+      provide: ConfigurationsService,
+      useFactory: (store: EventStore, clock: Clock, catalog: CatalogRegistrar, settings: EnvironmentSettingsService) => new ConfigurationsService(store, clock, catalog, settings),
+      inject: [EVENT_STORE, CLOCK, CatalogRegistrar, EnvironmentSettingsService],
+    },
     { provide: VariableQueries, useFactory: (readStore: ReadStore) => new VariableQueries(readStore), inject: [READ_STORE] },
   ],
-  exports: [VariablesService, EnvironmentSettingsService],
+  exports: [VariablesService, EnvironmentSettingsService, ConfigurationsService, VariableQueries],
 })
 export class EnvironmentsModule {}

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, Patch, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Length, Matches, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, IsUrl, Length, Matches, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
 import { EnvironmentSettingsService, type SettingsChanges } from '../../../libs/application/environments/environment-settings.service';
 import type { EnvironmentSettings } from '../../../libs/domain/environments/settings';
@@ -93,6 +93,20 @@ export class EnvironmentSettingsDto {
 
   @IsOptional() @IsBoolean()
   production?: boolean;
+
+  /** What runs it, e.g. kubernetes (seed 002). */
+  @IsOptional() @IsString() @Length(1, 64)
+  type?: string;
+
+  @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true }, { message: 'url must be an http(s) URL' })
+  url?: string;
+
+  @IsOptional() @IsIn(['healthy', 'degraded', 'down', 'unknown'], { message: 'status must be one of: healthy, degraded, down, unknown' })
+  status?: 'healthy' | 'degraded' | 'down' | 'unknown';
+
+  /** JSON Schema every new configuration version must satisfy. */
+  @IsOptional() @IsObject()
+  config_schema?: Record<string, unknown>;
 
   /** Replaces the whole policy set (send every field). */
   @IsOptional() @ValidateNested() @Type(() => PoliciesDto)

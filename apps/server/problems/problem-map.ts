@@ -55,6 +55,8 @@ export const PROBLEM_MAP: Record<ProblemCode, { status: number; title: string }>
   'not-locked': { status: 409, title: 'Environment not locked' },
   'environment-locked': { status: 423, title: 'Environment locked' },
   'policy-blocked': { status: 409, title: 'Blocked by policy' },
+  'config-version-not-found': { status: 404, title: 'Configuration version not found' },
+  'config-invalid': { status: 400, title: 'Configuration does not match the environment schema' },
   'missing-credentials': { status: 401, title: 'Authentication required' },
   'malformed-credentials': { status: 401, title: 'Malformed credentials' },
   'unknown-token': { status: 401, title: 'Unknown token' },

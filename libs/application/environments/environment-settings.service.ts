@@ -4,6 +4,7 @@ import { evolveEnvironment, initialEnvironmentState } from '../../domain/environ
 import type { Clock } from '../../domain/shared/time';
 import type { EventStore } from '../../event-store/event-store.port';
 import type { CatalogRegistrar } from '../catalog/catalog.registrar';
+import { assertValidSchema } from './configurations.service';
 import type { SecretBox } from '../secrets/secret-box';
 import type { CommandMeta } from '../shared/command-meta';
 import { executeOnStream, loadStream, StreamStateCache } from '../shared/stream-command';
@@ -31,6 +32,7 @@ export class EnvironmentSettingsService {
 
   async update(environment: string, changes: SettingsChanges, meta: CommandMeta): Promise<EnvironmentSettings> {
     await this.catalog.ensure([{ type: 'CreateEnvironment', data: { name: environment } }], meta);
+    if (changes.config_schema) assertValidSchema(changes.config_schema);
     const { executor, ...rest } = changes;
     const sealed: Partial<EnvironmentSettings> = { ...rest, ...(executor ? { executor: this.seal(executor) } : {}) };
     await executeOnStream(

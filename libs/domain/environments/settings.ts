@@ -28,6 +28,12 @@ export type EnvironmentSettings = {
   policies: PolicySettings;
   /** Set with environment.locked, cleared with environment.unlocked. */
   lock: EnvironmentLock | null;
+  /** Seed 002/003 descriptors: what runs it, where it answers, how it is doing. */
+  type: string | null;
+  url: string | null;
+  status: 'healthy' | 'degraded' | 'down' | 'unknown';
+  /** JSON Schema new configuration versions must satisfy (null: any object). */
+  config_schema: Record<string, unknown> | null;
 };
 
 const checkPolicies = (policies: PolicySettings): void => {
@@ -54,6 +60,10 @@ export const DEFAULT_SETTINGS: EnvironmentSettings = {
   production: false,
   policies: DEFAULT_POLICIES,
   lock: null,
+  type: null,
+  url: null,
+  status: 'unknown',
+  config_schema: null,
 };
 
 export type EnvironmentUpdated = DomainEvent<'environment.updated', { environment: string; changes: Partial<EnvironmentSettings>; updated_at: string }>;

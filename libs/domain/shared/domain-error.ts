@@ -34,7 +34,9 @@ export type DomainErrorCode =
   | 'invalid-window'
   | 'not-locked'
   | 'environment-locked'
-  | 'policy-blocked';
+  | 'policy-blocked'
+  | 'config-version-not-found'
+  | 'config-invalid';
 
 export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;

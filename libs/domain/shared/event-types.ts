@@ -14,6 +14,7 @@ export const KNOWN_EVENT_TYPES: readonly string[] = [
   'environment.updated',
   'environment.locked',
   'environment.unlocked',
+  'environment.config_versioned',
   ...VARIABLE_EVENT_TYPES,
   ...ACCESS_EVENT_TYPES,
   ...TIMER_EVENT_TYPES,
