@@ -188,6 +188,7 @@ describe('control plane (HTTP, real app, external executor)', () => {
         url: null,
         status: 'unknown',
         config_schema: null,
+        health_check: null,
       });
       const patched = await server.request('PATCH', '/api/v1/environments/staging', {
         executor: { type: 'external', webhook_url: 'http://127.0.0.1:9/hook', webhook_secret: 'a-long-webhook-secret' },

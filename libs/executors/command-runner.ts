@@ -2,7 +2,9 @@ import type Database from 'better-sqlite3';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Clock } from '../domain/shared/time';
+import type { HealthCheck } from '../domain/environments/settings';
 import type { DeploymentLogs, LogStream } from './deployment-logs';
+import { verifyHealth } from './health-probe';
 
 export type CommandJob = {
   deployment: { id: string; product: string; environment: string; version: string; isRollback: boolean };
@@ -12,6 +14,8 @@ export type CommandJob = {
   variables: Readonly<Record<string, string>>;
   /** Values to mask in log lines (the secret variables). */
   secrets: readonly string[];
+  /** The Verify step: after exit 0, the environment must answer healthy within the window. */
+  verify?: HealthCheck | null;
 };
 
 export type Outcome = { status: 'started' | 'completed' | 'failed' | 'aborted'; error?: string };
@@ -87,10 +91,17 @@ export class CommandRunner {
     });
     clearTimeout(timeout);
     if (state.killTimer) clearTimeout(state.killTimer);
+    const verified = outcome.status === 'completed' && job.verify ? await this.verify(job.verify, (line) => log('shiplog', line)) : outcome;
     this.running.delete(deployment.id);
-    log('shiplog', outcome.error ? `${outcome.status}: ${outcome.error}` : outcome.status);
-    this.db.prepare('UPDATE executions SET finished_at = ?, outcome = ? WHERE deployment_id = ?').run(this.clock.now().toISOString(), outcome.status, deployment.id);
-    await this.report(job, outcome);
+    log('shiplog', verified.error ? `${verified.status}: ${verified.error}` : verified.status);
+    this.db.prepare('UPDATE executions SET finished_at = ?, outcome = ? WHERE deployment_id = ?').run(this.clock.now().toISOString(), verified.status, deployment.id);
+    await this.report(job, verified);
+  }
+
+  private async verify(check: HealthCheck, log: (line: string) => void): Promise<Outcome> {
+    log(`verifying ${check.url} (expect ${check.expect_status} within ${check.verify_window_seconds} s)`);
+    const observation = await verifyHealth(check, (o) => log(`health: ${o.detail}`));
+    return observation.status === 'healthy' ? { status: 'completed' } : { status: 'failed', error: `health check failed after the deploy: ${observation.detail}` };
   }
 
   /** SIGTERM now, SIGKILL after the grace period; false when no process runs for the deployment. */

@@ -72,6 +72,23 @@ export class PoliciesDto {
   require_upstream!: boolean;
 }
 
+export class HealthCheckDto {
+  @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true }, { message: 'health_check.url must be an http(s) URL' })
+  url!: string;
+
+  @IsOptional() @IsInt() @Min(1) @Max(3_600)
+  interval_seconds?: number;
+
+  @IsOptional() @IsInt() @Min(50) @Max(60_000)
+  timeout_ms?: number;
+
+  @IsOptional() @IsInt() @Min(100) @Max(599)
+  expect_status?: number;
+
+  @IsOptional() @IsInt() @Min(1) @Max(3_600)
+  verify_window_seconds?: number;
+}
+
 export class EnvironmentSettingsDto {
   @IsOptional() @ValidateNested() @Type(() => ExecutorDto)
   executor?: ExecutorDto;
@@ -108,6 +125,10 @@ export class EnvironmentSettingsDto {
   @IsOptional() @IsObject()
   config_schema?: Record<string, unknown>;
 
+  /** Polled every interval_seconds; the Verify step after a deployment Shiplog runs. */
+  @IsOptional() @ValidateNested() @Type(() => HealthCheckDto)
+  health_check?: HealthCheckDto;
+
   /** Replaces the whole policy set (send every field). */
   @IsOptional() @ValidateNested() @Type(() => PoliciesDto)
   policies?: PoliciesDto;
@@ -120,7 +141,7 @@ const shown = (settings: EnvironmentSettings) => ({
 });
 
 const changesOf = (dto: EnvironmentSettingsDto): SettingsChanges => {
-  const { executor, policies, ...rest } = dto;
+  const { executor, policies, health_check, ...rest } = dto;
   const changes = {
     ...(Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as SettingsChanges),
     ...(policies
@@ -131,6 +152,17 @@ const changesOf = (dto: EnvironmentSettingsDto): SettingsChanges => {
             weekly_freezes: policies.weekly_freezes.map((f) => ({ window: f.window, time_zone: f.time_zone, ...(f.reason ? { reason: f.reason } : {}) })),
             maintenance_window: policies.maintenance_window ? { window: policies.maintenance_window.window, time_zone: policies.maintenance_window.time_zone } : null,
             require_upstream: policies.require_upstream,
+          },
+        }
+      : {}),
+    ...(health_check
+      ? {
+          health_check: {
+            url: health_check.url,
+            interval_seconds: health_check.interval_seconds ?? 30,
+            timeout_ms: health_check.timeout_ms ?? 2_000,
+            expect_status: health_check.expect_status ?? 200,
+            verify_window_seconds: health_check.verify_window_seconds ?? 60,
           },
         }
       : {}),

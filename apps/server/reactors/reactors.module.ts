@@ -13,6 +13,8 @@ import { SecretBox } from '../../../libs/application/secrets/secret-box';
 import { CLOCK, IDS } from '../../../libs/application/shared/tokens';
 import { WebhooksService } from '../../../libs/application/webhooks/webhooks.service';
 import { TimerService } from '../../../libs/application/timers/timer.service';
+import { HealthMonitor } from '../../../libs/application/environments/health-monitor';
+import { CatalogQueries } from '../../../libs/read-models/catalog/catalog.queries';
 import type { Clock, IdGenerator } from '../../../libs/domain/shared/time';
 import { EVENT_STORE, type EventStore } from '../../../libs/event-store/event-store.port';
 import { CommandRunner } from '../../../libs/executors/command-runner';
@@ -54,6 +56,7 @@ class ReactorsLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
     @Inject(OPERATIONS_DB) private readonly operations: Database.Database,
     private readonly metrics: ShiplogMetrics,
     private readonly projections: ProjectionRunner,
+    private readonly health: HealthMonitor,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -71,6 +74,7 @@ class ReactorsLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
     await this.timers.start();
     this.deliveries.start();
     this.reactors.start();
+    this.health.start();
   }
 
   /** Command processes a previous server process started are gone: their deployments failed. */
@@ -85,6 +89,7 @@ class ReactorsLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.health.stop();
     await this.reactors.stop();
     this.timers.stop();
     await this.runner.stopAll();
@@ -126,6 +131,12 @@ class ReactorsLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
       provide: WebhooksService,
       useFactory: (store: EventStore, clock: Clock, ids: IdGenerator, secrets: SecretBox) => new WebhooksService(store, clock, ids, secrets),
       inject: [EVENT_STORE, CLOCK, IDS, SecretBox],
+    },
+    {
+      provide: HealthMonitor,
+      useFactory: (settings: EnvironmentSettingsService, catalog: CatalogQueries, clock: Clock) =>
+        new HealthMonitor(settings, async () => (await catalog.environments()).map((e) => e.name), clock, log),
+      inject: [EnvironmentSettingsService, CatalogQueries, CLOCK],
     },
     { provide: TimerService, useFactory: (store: EventStore, clock: Clock) => new TimerService(store, clock, log), inject: [EVENT_STORE, CLOCK] },
     {

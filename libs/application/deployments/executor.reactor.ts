@@ -61,7 +61,7 @@ export const executorReactor = (deps: ExecutorDeps): Reactor => ({
     const data = event.data as LaneFacts;
     const { state } = await deps.lanes.load(data.product, data.environment);
     const attempt = state.inFlight?.id === data.deployment_id ? state.inFlight : null;
-    const { executor } = await deps.settings.settings(data.environment);
+    const { executor, health_check } = await deps.settings.settings(data.environment);
     if (event.type === 'deployment.dispatched') {
       if (!attempt || attempt.status !== 'pending' || attempt.cancelRequested) return;
       if (executor.type === 'command') {
@@ -72,6 +72,7 @@ export const executorReactor = (deps: ExecutorDeps): Reactor => ({
           timeoutSeconds: executor.timeout_seconds,
           variables: values,
           secrets,
+          verify: health_check,
         };
         // The process outlives this event: its outcome is reported when it exits.
         void deps.runner.run(job).catch((error: unknown) => deps.log(`command for ${attempt.id} failed to run: ${error instanceof Error ? error.message : String(error)}`));

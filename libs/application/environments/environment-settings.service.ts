@@ -1,5 +1,5 @@
 import { environmentStream } from '../../domain/catalog/catalog';
-import { decideLock, decideSettings, type EnvironmentSettings, type ExecutorSettings } from '../../domain/environments/settings';
+import { decideHealth, decideLock, decideSettings, type EnvironmentSettings, type ExecutorSettings } from '../../domain/environments/settings';
 import { evolveEnvironment, initialEnvironmentState } from '../../domain/environments/variables';
 import type { Clock } from '../../domain/shared/time';
 import type { EventStore } from '../../event-store/event-store.port';
@@ -55,6 +55,11 @@ export class EnvironmentSettingsService {
   async unlock(environment: string, by: string, meta: CommandMeta): Promise<EnvironmentSettings> {
     await executeOnStream(this.store, this.cache, environmentStream(environment), ENVIRONMENT, (state) => decideLock({ type: 'UnlockEnvironment', data: { environment, by } }, state.settings, this.clock.now()), meta);
     return this.settings(environment);
+  }
+
+  /** Records a health transition (nothing when the status did not change). */
+  async recordHealth(environment: string, observed: { status: 'healthy' | 'down'; detail: string }, meta: CommandMeta): Promise<void> {
+    await executeOnStream(this.store, this.cache, environmentStream(environment), ENVIRONMENT, (state) => decideHealth(environment, state.settings, observed, this.clock.now()), meta);
   }
 
   /** The webhook secret in clear, for signing deliveries. */

@@ -34,7 +34,27 @@ export type EnvironmentSettings = {
   status: 'healthy' | 'degraded' | 'down' | 'unknown';
   /** JSON Schema new configuration versions must satisfy (null: any object). */
   config_schema: Record<string, unknown> | null;
+  /** Polled by the health monitor; also the Verify step after a deployment Shiplog runs. */
+  health_check: HealthCheck | null;
 };
+
+export type HealthCheck = {
+  url: string;
+  interval_seconds: number;
+  timeout_ms: number;
+  expect_status: number;
+  /** After a deployment, how long the environment has to answer healthy before the deployment fails. */
+  verify_window_seconds: number;
+};
+
+export type HealthChanged = DomainEvent<
+  'environment.health_changed',
+  { environment: string; status: 'healthy' | 'down'; previous: EnvironmentSettings['status']; detail: string; checked_at: string }
+>;
+
+/** Recorded only on transitions, so the stream holds changes, not every probe. */
+export const decideHealth = (environment: string, current: EnvironmentSettings, observed: { status: 'healthy' | 'down'; detail: string }, now: Date): HealthChanged[] =>
+  current.status === observed.status ? [] : [{ type: 'environment.health_changed', data: { environment, status: observed.status, previous: current.status, detail: observed.detail, checked_at: now.toISOString() } }];
 
 const checkPolicies = (policies: PolicySettings): void => {
   policies.freezes.forEach((f, i) => {
@@ -64,6 +84,7 @@ export const DEFAULT_SETTINGS: EnvironmentSettings = {
   url: null,
   status: 'unknown',
   config_schema: null,
+  health_check: null,
 };
 
 export type EnvironmentUpdated = DomainEvent<'environment.updated', { environment: string; changes: Partial<EnvironmentSettings>; updated_at: string }>;

@@ -3,7 +3,7 @@ import { assertNever } from '../shared/assert-never';
 import { DomainError } from '../shared/domain-error';
 import type { DomainEvent } from '../shared/event';
 import type { ConfigState, ConfigVersioned } from './configurations';
-import { DEFAULT_SETTINGS, type EnvironmentLocked, type EnvironmentSettings, type EnvironmentUnlocked, type EnvironmentUpdated } from './settings';
+import { DEFAULT_SETTINGS, type HealthChanged, type EnvironmentLocked, type EnvironmentSettings, type EnvironmentUnlocked, type EnvironmentUpdated } from './settings';
 
 export const VARIABLE_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
@@ -19,7 +19,7 @@ export type VariableSet = DomainEvent<
 export type VariableRemoved = DomainEvent<'environment.variable_removed', VariableKey & { removed_at: string }>;
 
 /** Everything an `environment-{name}` stream holds so far. */
-export type EnvironmentStreamEvent = EnvironmentCreated | VariableSet | VariableRemoved | EnvironmentUpdated | EnvironmentLocked | EnvironmentUnlocked | ConfigVersioned;
+export type EnvironmentStreamEvent = EnvironmentCreated | VariableSet | VariableRemoved | EnvironmentUpdated | EnvironmentLocked | EnvironmentUnlocked | ConfigVersioned | HealthChanged;
 export const VARIABLE_EVENT_TYPES: readonly (VariableSet | VariableRemoved)['type'][] = ['environment.variable_set', 'environment.variable_removed'];
 
 export type SetVariable = { type: 'SetVariable'; data: VariableKey & ({ secret: false; value: string } | { secret: true; sealed: SealedSecret }) };
@@ -90,6 +90,8 @@ export const evolveEnvironment = (state: EnvironmentState, event: EnvironmentStr
     }
     case 'environment.unlocked':
       return { ...state, settings: { ...state.settings, lock: null } };
+    case 'environment.health_changed':
+      return { ...state, settings: { ...state.settings, status: event.data.status } };
     case 'environment.config_versioned':
       return { ...state, latest: { version: event.data.version, config: event.data.config } };
     default:

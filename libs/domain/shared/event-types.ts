@@ -15,6 +15,7 @@ export const KNOWN_EVENT_TYPES: readonly string[] = [
   'environment.locked',
   'environment.unlocked',
   'environment.config_versioned',
+  'environment.health_changed',
   ...VARIABLE_EVENT_TYPES,
   ...ACCESS_EVENT_TYPES,
   ...TIMER_EVENT_TYPES,
