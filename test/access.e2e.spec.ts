@@ -1,14 +1,13 @@
 import { RequestMethod } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { AccessRule } from '../apps/server/access/access.decorator';
 import { routesOf } from '../apps/server/access/route-access.check';
 import { loadConfig } from '../apps/server/config';
 import { eventually } from '../libs/testing/eventually';
-import { capturingLogger, removeDataDir, startServer, TEST_ADMIN_TOKEN, type RunningServer } from './support/server';
+import { capturingLogger, dataFiles, removeDataDir, startServer, TEST_ADMIN_TOKEN, type RunningServer } from './support/server';
 
-type Sample = { method: string; path: string; body?: unknown };
+type Sample = { method: string; path: string; body?: unknown; headers?: Record<string, string> };
 
 const deployment = { product_name: 'my-service', version: '1.0.0', environment_name: 'production', status: 'started' };
 
@@ -45,6 +44,7 @@ describe('access control (HTTP, real app)', () => {
       const build = (await server.request('POST', '/build-events/', { product_name: 'my-service', version: '1.0.0', status: 'started' })).body.build_id as string;
       const throwaway = await createToken({ name: 'to-revoke', role: 'viewer' });
       await server.request('PUT', '/api/v1/environments/production/variables/TO_REMOVE', { value: 'x', product: 'my-service' });
+      const artifact = (await server.request('POST', '/api/v1/artifacts?product=my-service&version=1.0.0&name=app.tgz', 'artifact bytes', { 'content-type': 'application/octet-stream' })).body.id as string;
       const hook = (await server.request('POST', '/api/v1/webhooks', { url: 'http://127.0.0.1:9/hook', secret: 'sixteen-chars-min', event_types: ['build.*'] })).body.id as string;
       samples = {
         'POST /deployment-events': { method: 'POST', path: '/deployment-events/', body: deployment },
@@ -102,6 +102,11 @@ describe('access control (HTTP, real app)', () => {
         'GET /api/projects/:id/environments': { method: 'GET', path: '/api/projects/my-service/environments' },
         'GET /api/projects/:id/environments/:env': { method: 'GET', path: '/api/projects/my-service/environments/production' },
         'PUT /api/projects/:id/environments/:env': { method: 'PUT', path: '/api/projects/my-service/environments/production', body: { status: 'healthy' } },
+        'POST /api/v1/artifacts': { method: 'POST', path: '/api/v1/artifacts?product=my-service&version=1.0.0&name=app.tgz', body: 'bytes', headers: { 'content-type': 'application/octet-stream' } },
+        'GET /api/v1/artifacts': { method: 'GET', path: '/api/v1/artifacts?product=my-service' },
+        'GET /api/v1/artifacts/:id': { method: 'GET', path: `/api/v1/artifacts/${artifact}` },
+        'GET /api/v1/artifacts/:id/download': { method: 'GET', path: `/api/v1/artifacts/${artifact}/download` },
+        'POST /api/v1/artifacts/cleanup': { method: 'POST', path: '/api/v1/artifacts/cleanup?dry_run=true' },
         'GET /api/v1/audit': { method: 'GET', path: '/api/v1/audit?product=my-service' },
         'GET /api/v1/audit/export': { method: 'GET', path: '/api/v1/audit/export?format=csv' },
         'POST /notification-preferences': { method: 'POST', path: '/notification-preferences/', body: { event_type: 'deployment.failed', channel_id: 'C123', product: 'my-service', environment: 'production' } },
@@ -134,7 +139,7 @@ describe('access control (HTTP, real app)', () => {
       const below = { viewer: null, ingest: tokens.viewer, operator: tokens.ingest, admin: tokens.operator, auditor: tokens.operator } as const;
       for (const { key, rule } of routeTable()) {
         const sample = samples[key]!;
-        const call = (headers: Record<string, string>) => server.request(sample.method, sample.path, sample.body, headers);
+        const call = (headers: Record<string, string>) => server.request(sample.method, sample.path, sample.body, { ...sample.headers, ...headers });
         const role = typeof rule.role === 'function' ? rule.role(config) : rule.role;
         if (role === 'public') {
           expect([key, (await call({ authorization: '' })).status]).toEqual([key, 200]);
@@ -149,7 +154,7 @@ describe('access control (HTTP, real app)', () => {
           rule.scopedTokens === 'refused'
             ? ['product', 'environment']
             : rule.scope === 'resource'
-              ? key.includes('builds') ? ['product'] : ['product', 'environment']
+              ? key.includes('builds') || key.includes('artifacts') ? ['product'] : ['product', 'environment']
               : rule.scope === 'none' ? [] : Object.keys(rule.scope);
         if (dimensions.includes('product')) {
           const outside = await call(bearer(tokens.otherProduct));
@@ -242,7 +247,7 @@ describe('access control (HTTP, real app)', () => {
     it('keeps token secrets out of the store: events carry hashes only', async () => {
       const { token } = await createToken({ name: 'secretive', role: 'viewer' });
       await server.stop();
-      for (const file of readdirSync(server.dataDir)) expect([file, readFileSync(join(server.dataDir, file)).includes(token)]).toEqual([file, false]);
+      for (const file of dataFiles(server.dataDir)) expect([file, readFileSync(file).includes(token)]).toEqual([file, false]);
       server = await startServer({ dataDir: server.dataDir });
     });
   });

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { VariablesService } from '../libs/application/environments/variables.service';
-import { capturingLogger, removeDataDir, startServer, type RunningServer } from './support/server';
+import { capturingLogger, dataFiles, removeDataDir, startServer, type RunningServer } from './support/server';
 
 const PLAINTEXT = 'pa55word-that-must-never-leak-7f3a';
 
@@ -39,9 +39,7 @@ describe('secret variables (HTTP, real app)', () => {
     expect(await server.app.get(VariablesService).resolve('production', 'any-product')).toEqual({ DB_PASSWORD: PLAINTEXT, LOG_LEVEL: 'info' });
 
     await server.stop();
-    for (const file of readdirSync(server.dataDir)) {
-      expect([file, readFileSync(join(server.dataDir, file)).includes(PLAINTEXT)]).toEqual([file, false]);
-    }
+    for (const file of dataFiles(server.dataDir)) expect([file, readFileSync(file).includes(PLAINTEXT)]).toEqual([file, false]);
     expect(logger.lines.length).toBeGreaterThan(0);
     expect(logger.lines.join('\n')).not.toContain(PLAINTEXT);
     server = await startServer({ dataDir: server.dataDir });

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { artifactsCommand } from './commands/artifacts';
 import { auditCommand } from './commands/audit';
 import { checkCommand } from './commands/check';
 import { metricsCommand } from './commands/metrics';
@@ -30,6 +31,7 @@ export const buildProgram = (io: CliIo): Command => {
   program.addCommand(projectionsCommand(io));
   program.addCommand(metricsCommand(io));
   program.addCommand(checkCommand(io));
+  program.addCommand(artifactsCommand(io));
   for (const command of operateCommands(io)) program.addCommand(command);
   return program;
 };

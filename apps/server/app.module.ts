@@ -5,6 +5,7 @@ import { IngestionModule } from './ingestion.module';
 import { ReactorsModule } from './reactors/reactors.module';
 import { AccessModule } from './access/access.module';
 import { AdminModule } from './admin/admin.module';
+import { ArtifactsModule } from './artifacts/artifacts.module';
 import { AuditModule } from './audit/audit.module';
 import { ControlPlaneModule } from './control-plane/control-plane.module';
 import { EnvironmentsModule } from './environments/environments.module';
@@ -24,7 +25,7 @@ export class AppModule {
   static forRoot(config: ServerConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), CqrsModule.forRoot(), StorageModule, AccessModule, HealthModule, IngestionModule, EnvironmentsModule, ControlPlaneModule, ReactorsModule, AuditModule, AdminModule],
+      imports: [ConfigModule.forRoot(config), CqrsModule.forRoot(), StorageModule, AccessModule, HealthModule, IngestionModule, EnvironmentsModule, ControlPlaneModule, ReactorsModule, AuditModule, AdminModule, ArtifactsModule],
     };
   }
 }

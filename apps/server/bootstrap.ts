@@ -56,6 +56,8 @@ export const createApp = async (config: ServerConfig, logger?: LoggerService): P
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { logger: logger ?? levels });
   // JSON only: a text/plain body is refused with 415 instead of reaching validation as a string.
   app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
+  // Artifact uploads: the body stays a stream, written to disk as it arrives (size checked while streaming).
+  app.getHttpAdapter().getInstance().addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(new StrictValidationPipe());
   app.enableShutdownHooks();

@@ -33,6 +33,9 @@ export type ServerConfig = {
   cancelGraceMs: number;
   webhookMaxAttempts: number;
   webhookRetryBaseMs: number;
+  artifactMaxBytes: number;
+  /** Retention: artifact versions kept per product (besides what is deployed). */
+  artifactKeepVersions: number;
   /** Slack is on when both the bot token and the signing secret are set. */
   slack: { botToken: string; signingSecret: string; apiUrl: string | undefined } | null;
 };
@@ -97,6 +100,8 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): ServerConfig =
     webhookMaxAttempts: integer('SHIPLOG_WEBHOOK_MAX_ATTEMPTS', env['SHIPLOG_WEBHOOK_MAX_ATTEMPTS'], 10, 1, 100),
     webhookRetryBaseMs: integer('SHIPLOG_WEBHOOK_RETRY_BASE_MS', env['SHIPLOG_WEBHOOK_RETRY_BASE_MS'], 1_000, 1, 3_600_000),
     slack: slackConfig(env),
+    artifactMaxBytes: integer('SHIPLOG_ARTIFACT_MAX_BYTES', env['SHIPLOG_ARTIFACT_MAX_BYTES'], 512 * 1024 * 1024, 1, Number.MAX_SAFE_INTEGER),
+    artifactKeepVersions: integer('SHIPLOG_ARTIFACT_KEEP_VERSIONS', env['SHIPLOG_ARTIFACT_KEEP_VERSIONS'], 10, 1, 10_000),
     port: integer('PORT', env['PORT'], 8080, 0, 65535),
     host: env['HOST'] ?? '0.0.0.0',
     dataDir: resolve(env['SHIPLOG_DATA_DIR'] ?? './data'),

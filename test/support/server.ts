@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,5 +74,9 @@ export const settled = (server: RunningServer, within = 5_000) =>
     },
     { within },
   );
+
+/** Every file under a data dir (databases, key, artifacts), to search them for something that must not be there. */
+export const dataFiles = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? dataFiles(join(dir, entry.name)) : [join(dir, entry.name)]));
 
 export const removeDataDir = (dir: string) => rm(dir, { recursive: true, force: true });

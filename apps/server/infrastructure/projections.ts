@@ -1,3 +1,4 @@
+import { artifactsProjection } from '../../../libs/read-models/artifacts/artifacts.projection';
 import { buildsProjection } from '../../../libs/read-models/builds/builds.projection';
 import { catalogProjection } from '../../../libs/read-models/catalog/catalog.projection';
 import { deploymentsProjection } from '../../../libs/read-models/deployments/deployments.projection';
@@ -5,4 +6,4 @@ import { variablesProjection } from '../../../libs/read-models/environments/vari
 import type { Projection } from '../../../libs/read-models/projection';
 
 /** Every projection the server runs. */
-export const PROJECTIONS: readonly Projection[] = [deploymentsProjection, buildsProjection, catalogProjection, variablesProjection];
+export const PROJECTIONS: readonly Projection[] = [deploymentsProjection, buildsProjection, catalogProjection, variablesProjection, artifactsProjection];

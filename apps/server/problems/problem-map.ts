@@ -57,6 +57,8 @@ export const PROBLEM_MAP: Record<ProblemCode, { status: number; title: string }>
   'policy-blocked': { status: 409, title: 'Blocked by policy' },
   'config-version-not-found': { status: 404, title: 'Configuration version not found' },
   'config-invalid': { status: 400, title: 'Configuration does not match the environment schema' },
+  'artifact-too-large': { status: 413, title: 'Artifact too large' },
+  'artifact-not-found': { status: 404, title: 'Artifact not found' },
   'missing-credentials': { status: 401, title: 'Authentication required' },
   'malformed-credentials': { status: 401, title: 'Malformed credentials' },
   'unknown-token': { status: 401, title: 'Unknown token' },

@@ -3,6 +3,7 @@ import { assertSameSha } from '../shared/version-sha';
 import { TerminalStatusConflict } from '../deployments/lane.errors';
 import { isTerminal, type CanonicalStatus } from '../deployments/statuses';
 import type { BuildCommand, ReportBuildStatus } from './build.commands';
+import type { ArtifactEvent } from '../artifacts/artifacts';
 import type { BuildEvent, BuildFacts } from './build.events';
 
 type BuildAttempt = { id: string; status: CanonicalStatus };
@@ -52,7 +53,9 @@ export const decideBuild = (command: BuildCommand, build: BuildState, ctx: Build
   }
 };
 
-export const evolveBuild = (build: BuildState, { type, data }: BuildEvent): BuildState => {
+export const evolveBuild = (build: BuildState, event: BuildEvent | ArtifactEvent): BuildState => {
+  if (event.type === 'artifact.stored' || event.type === 'artifact.deleted') return build; // artifacts share the stream
+  const { type, data } = event;
   const sha = build.sha ?? data.scm_sha ?? null;
   switch (type) {
     case 'build.pending':

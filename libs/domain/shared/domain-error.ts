@@ -36,7 +36,9 @@ export type DomainErrorCode =
   | 'environment-locked'
   | 'policy-blocked'
   | 'config-version-not-found'
-  | 'config-invalid';
+  | 'config-invalid'
+  | 'artifact-too-large'
+  | 'artifact-not-found';
 
 export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;

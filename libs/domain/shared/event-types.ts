@@ -1,4 +1,5 @@
 import { ACCESS_EVENT_TYPES } from '../access/token.events';
+import { ARTIFACT_EVENT_TYPES } from '../artifacts/artifacts';
 import { BUILD_EVENT_TYPES } from '../builds/build.events';
 import { CATALOG_EVENT_TYPES } from '../catalog/catalog';
 import { LANE_EVENT_TYPES } from '../deployments/lane.events';
@@ -10,6 +11,7 @@ import { DomainError } from './domain-error';
 export const KNOWN_EVENT_TYPES: readonly string[] = [
   ...LANE_EVENT_TYPES,
   ...BUILD_EVENT_TYPES,
+  ...ARTIFACT_EVENT_TYPES,
   ...CATALOG_EVENT_TYPES,
   'environment.updated',
   'environment.locked',
