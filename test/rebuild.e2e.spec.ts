@@ -35,6 +35,7 @@ describe('projection rebuild', () => {
     }
     await server.request('POST', '/build-events/', { product_name: 'api', version: '1.1.0', status: 'built', scm_sha: 'abc' });
     await server.request('PUT', '/api/v1/environments/production/variables/LOG_LEVEL', { value: 'info' });
+    await server.request('POST', '/api/v1/artifacts?product=api&version=1.1.0&name=app.tgz', 'artifact bytes', { 'content-type': 'application/octet-stream' });
     await settled(server);
   });
   afterEach(async () => {
@@ -63,7 +64,7 @@ describe('projection rebuild', () => {
   it('refuses an unknown projection, naming the known ones', async () => {
     const response = await server.request('POST', '/api/v1/admin/projections/nope/rebuild');
     expect(response.status).toBe(404);
-    expect(response.body.detail).toMatch(/projections: deployments, builds, catalog, variables/);
+    expect(response.body.detail).toMatch(/projections: deployments, builds, catalog, variables, artifacts/);
   });
 
   it('rebuilds from the CLI, through the server and offline on a data dir', async () => {
