@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import {
+  DeploymentRequests,
   LaneActionHandler,
   PromoteHandler,
   RequestDeploymentHandler,
@@ -18,6 +19,7 @@ import { ControlPlaneController } from './control-plane.controller';
   imports: [IngestionModule, EnvironmentsModule, PoliciesModule],
   controllers: [ControlPlaneController, DeploymentMetricsController],
   providers: [
+    DeploymentRequests,
     RequestDeploymentHandler,
     RollbackHandler,
     PromoteHandler,

@@ -1,4 +1,4 @@
-import { Inject } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { evolveBuild, initialBuildState } from '../../domain/builds/build.decider';
 import { buildStream } from '../../domain/builds/build.events';
@@ -12,7 +12,6 @@ import type { Clock, IdGenerator } from '../../domain/shared/time';
 import { EVENT_STORE, type EventStore, type Recorded } from '../../event-store/event-store.port';
 import { DeploymentQueries } from '../../read-models/deployments/deployments.queries';
 import { CatalogRegistrar } from '../catalog/catalog.registrar';
-import { EnvironmentSettingsService } from '../environments/environment-settings.service';
 import { PolicyService } from '../environments/policy.service';
 import type { CommandMeta } from '../shared/command-meta';
 import { loadStream, StreamStateCache } from '../shared/stream-command';
@@ -86,33 +85,33 @@ const resultOf = (outcome: Awaited<ReturnType<LaneWriter['execute']>>, fallbackI
       }
     : { deploymentId: fallbackId, events: [], position: 0 };
 
-/** Shared by the request, rollback and promotion handlers: what a deploy request needs to know besides the lane. */
-abstract class RequestingHandler {
+/** What the request, rollback and promotion handlers share: a deploy request, checked and decided on the lane. */
+@Injectable()
+export class DeploymentRequests {
   private readonly builds = new StreamStateCache(1_000);
 
   constructor(
-    protected readonly store: EventStore,
-    protected readonly clock: Clock,
-    protected readonly ids: IdGenerator,
-    protected readonly lanes: LaneWriter,
-    protected readonly settings: EnvironmentSettingsService,
-    protected readonly catalog: CatalogRegistrar,
-    protected readonly deployments: DeploymentQueries,
-    protected readonly policies: PolicyService,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(IDS) private readonly ids: IdGenerator,
+    readonly lanes: LaneWriter,
+    private readonly catalog: CatalogRegistrar,
+    private readonly deployments: DeploymentQueries,
+    readonly policies: PolicyService,
   ) {}
 
-  protected context() {
+  context() {
     return { now: this.clock.now(), newDeploymentId: () => this.ids.next() };
   }
 
   /** A completed build, or an earlier deployment of the version anywhere. */
-  protected async versionKnown(product: string, version: string, lane: LaneState): Promise<boolean> {
+  private async versionKnown(product: string, version: string, lane: LaneState): Promise<boolean> {
     if ((await loadStream(this.store, this.builds, buildStream(product, version), { initialState: initialBuildState, evolve: evolveBuild })).state.completed) return true;
     if (lane.inFlight?.version === version || lane.finished.some((d) => d.version === version)) return true;
     return (await this.deployments.list({ product, version }, 1, null)).items.length > 0;
   }
 
-  protected async request(input: DeployInput & { kind: DeploymentKind }, meta: CommandMeta): Promise<ControlResult> {
+  async request(input: DeployInput & { kind: DeploymentKind }, meta: CommandMeta): Promise<ControlResult> {
     await this.catalog.ensure(
       [
         { type: 'RegisterProduct', data: { name: input.product } },
@@ -158,46 +157,24 @@ abstract class RequestingHandler {
 }
 
 @CommandHandler(RequestDeploymentCommand)
-export class RequestDeploymentHandler extends RequestingHandler implements ICommandHandler<RequestDeploymentCommand> {
-  constructor(
-    @Inject(EVENT_STORE) store: EventStore,
-    @Inject(CLOCK) clock: Clock,
-    @Inject(IDS) ids: IdGenerator,
-    lanes: LaneWriter,
-    settings: EnvironmentSettingsService,
-    catalog: CatalogRegistrar,
-    deployments: DeploymentQueries,
-    policies: PolicyService,
-  ) {
-    super(store, clock, ids, lanes, settings, catalog, deployments, policies);
-  }
+export class RequestDeploymentHandler implements ICommandHandler<RequestDeploymentCommand> {
+  constructor(private readonly requests: DeploymentRequests) {}
 
   execute({ input, meta }: RequestDeploymentCommand): Promise<ControlResult> {
-    return this.request({ ...input, kind: input.kind ?? 'deploy' }, meta);
+    return this.requests.request({ ...input, kind: input.kind ?? 'deploy' }, meta);
   }
 }
 
 @CommandHandler(RollbackCommand)
-export class RollbackHandler extends RequestingHandler implements ICommandHandler<RollbackCommand> {
-  constructor(
-    @Inject(EVENT_STORE) store: EventStore,
-    @Inject(CLOCK) clock: Clock,
-    @Inject(IDS) ids: IdGenerator,
-    lanes: LaneWriter,
-    settings: EnvironmentSettingsService,
-    catalog: CatalogRegistrar,
-    deployments: DeploymentQueries,
-    policies: PolicyService,
-  ) {
-    super(store, clock, ids, lanes, settings, catalog, deployments, policies);
-  }
+export class RollbackHandler implements ICommandHandler<RollbackCommand> {
+  constructor(private readonly requests: DeploymentRequests) {}
 
   async execute({ input, meta }: RollbackCommand): Promise<ControlResult> {
-    const policy = await this.policies.assertAllowed({ product: input.product, environment: input.environment, kind: 'rollback', ...(input.version ? { version: input.version } : {}) });
-    const outcome = await this.lanes.execute(
+    const policy = await this.requests.policies.assertAllowed({ product: input.product, environment: input.environment, kind: 'rollback', ...(input.version ? { version: input.version } : {}) });
+    const outcome = await this.requests.lanes.execute(
       input.product,
       input.environment,
-      (lane) => decideLane({ type: 'RollbackLane', data: { ...input, requested_by: meta.actor.id, approvals_required: policy.approvalsRequired } }, lane, this.context()),
+      (lane) => decideLane({ type: 'RollbackLane', data: { ...input, requested_by: meta.actor.id, approvals_required: policy.approvalsRequired } }, lane, this.requests.context()),
       meta,
       input,
     );
@@ -207,26 +184,15 @@ export class RollbackHandler extends RequestingHandler implements ICommandHandle
 
 /** The version currently completed in `from` (or the given one, which must have completed there) → a request into `to`. */
 @CommandHandler(PromoteCommand)
-export class PromoteHandler extends RequestingHandler implements ICommandHandler<PromoteCommand> {
-  constructor(
-    @Inject(EVENT_STORE) store: EventStore,
-    @Inject(CLOCK) clock: Clock,
-    @Inject(IDS) ids: IdGenerator,
-    lanes: LaneWriter,
-    settings: EnvironmentSettingsService,
-    catalog: CatalogRegistrar,
-    deployments: DeploymentQueries,
-    policies: PolicyService,
-  ) {
-    super(store, clock, ids, lanes, settings, catalog, deployments, policies);
-  }
+export class PromoteHandler implements ICommandHandler<PromoteCommand> {
+  constructor(private readonly requests: DeploymentRequests) {}
 
   async execute({ input, meta }: PromoteCommand): Promise<ControlResult> {
-    const { state: source } = await this.lanes.load(input.product, input.from);
+    const { state: source } = await this.requests.lanes.load(input.product, input.from);
     const version = input.version ?? source.current?.version;
     const completedThere = version !== undefined && source.finished.some((d) => d.version === version && d.status === 'completed');
     if (!version || !completedThere) throw new NothingToPromote(laneStream(input.product, input.from), version);
-    return this.request(
+    return this.requests.request(
       { product: input.product, environment: input.to, version, kind: 'promotion', promoted_from: input.from, ...(input.reason ? { reason: input.reason } : {}) },
       meta,
     );

@@ -36,7 +36,7 @@ export type SqliteEventStoreOptions = {
   maxGroupSize?: number;
 };
 
-type EventRow = {
+export type EventRow = {
   position: number;
   id: string;
   stream: string;
@@ -98,6 +98,20 @@ const prepareStatements = (db: Database.Database) => ({
   writeCheckpoint: db.prepare(
     'INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position',
   ),
+});
+
+/** A row as stored, payload at its stored schema version (what the hash chain covers). Throws on corrupt JSON. */
+export const storedEvent = (row: EventRow): RecordedEvent => ({
+  id: row.id,
+  type: row.type,
+  stream: row.stream,
+  revision: row.revision,
+  position: row.position,
+  occurredAt: row.occurred_at,
+  recordedAt: row.recorded_at,
+  schemaVersion: row.schema_version,
+  data: JSON.parse(row.data) as unknown,
+  metadata: JSON.parse(row.metadata) as RecordedEvent['metadata'],
 });
 
 const UNKNOWN_ACTOR: Actor = { kind: 'system', id: 'system', name: 'system' };
@@ -259,19 +273,8 @@ export class SqliteEventStore implements EventStore {
   }
 
   private toRecorded(row: EventRow): RecordedEvent {
-    const { schemaVersion, data } = this.serializer.upcast(row.type, row.schema_version, JSON.parse(row.data) as Record<string, unknown>);
-    return {
-      id: row.id,
-      type: row.type,
-      stream: row.stream,
-      revision: row.revision,
-      position: row.position,
-      occurredAt: row.occurred_at,
-      recordedAt: row.recorded_at,
-      schemaVersion,
-      data,
-      metadata: JSON.parse(row.metadata) as RecordedEvent['metadata'],
-    };
+    const stored = storedEvent(row);
+    return { ...stored, ...this.serializer.upcast(row.type, row.schema_version, stored.data as Record<string, unknown>) };
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<StreamRead> {

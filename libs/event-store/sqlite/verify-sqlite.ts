@@ -1,8 +1,7 @@
 import Database from 'better-sqlite3';
 import type { RecordedEvent } from '../event-store.port';
 import { ChainVerifier, type ChainBreak } from '../hash-chain';
-
-type Row = { position: number; id: string; stream: string; revision: number; type: string; schema_version: number; occurred_at: string; recorded_at: string; data: string; metadata: string };
+import { storedEvent, type EventRow } from './sqlite-event-store';
 
 /**
  * Verifies the hash chains of an events.db as stored (no upcasting), read-only, row by row. A payload that no
@@ -12,21 +11,10 @@ export const verifySqliteStore = (file: string, onProgress?: (checked: number) =
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
     const verifier = new ChainVerifier();
-    for (const row of db.prepare<[], Row>('SELECT * FROM events ORDER BY position').iterate()) {
+    for (const row of db.prepare<[], EventRow>('SELECT * FROM events ORDER BY position').iterate()) {
       let event: RecordedEvent;
       try {
-        event = {
-          id: row.id,
-          type: row.type,
-          stream: row.stream,
-          revision: row.revision,
-          position: row.position,
-          occurredAt: row.occurred_at,
-          recordedAt: row.recorded_at,
-          schemaVersion: row.schema_version,
-          data: JSON.parse(row.data) as unknown,
-          metadata: JSON.parse(row.metadata) as RecordedEvent['metadata'],
-        };
+        event = storedEvent(row);
       } catch {
         return { checked: verifier.checked, broken: { stream: row.stream, revision: row.revision, reason: 'stored payload is not valid JSON' } };
       }
