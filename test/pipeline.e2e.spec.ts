@@ -4,11 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually } from '../libs/testing/eventually';
-import { removeDataDir, startServer, type RunningServer } from './support/server';
+import { removeDataDir, startServer, TEST_ADMIN_TOKEN, type RunningServer } from './support/server';
 
 /**
- * Build → Deploy (command executor) → Verify (health check) → Success, or → automatic rollback.
- * The "application" is a local HTTP health endpoint that is down while version 2.0.0 runs.
+ * Build → Upload → Deploy (command executor) → Verify (health check) → Success, or → automatic rollback.
+ * The deploy script downloads the version's artifact from Shiplog and "installs" it into a state file; the
+ * "application" is a local HTTP health endpoint that serves what is installed, and is down while 2.0.0 runs.
  */
 describe('deployment pipeline with the Verify step (HTTP, real app)', () => {
   let server: RunningServer;
@@ -18,11 +19,21 @@ describe('deployment pipeline with the Verify step (HTTP, real app)', () => {
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'shiplog-pipeline-'));
     const stateFile = join(dir, 'running-version');
-    await writeFile(join(dir, 'deploy.js'), "require('node:fs').writeFileSync(process.env.STATE_FILE, process.env.SHIPLOG_VERSION); console.log('deployed ' + process.env.SHIPLOG_VERSION);");
+    await writeFile(
+      join(dir, 'deploy.js'),
+      `const { API_URL: api, SHIPLOG_VERSION: version, STATE_FILE, DEPLOY_TOKEN } = process.env;
+      const get = (path) => fetch(api + path, { headers: { authorization: 'Bearer ' + DEPLOY_TOKEN } });
+      (async () => {
+        const [artifact] = (await (await get('/api/v1/artifacts?product=api&version=' + version)).json()).items;
+        const bytes = Buffer.from(await (await get('/api/v1/artifacts/' + artifact.id + '/download')).arrayBuffer());
+        require('node:fs').writeFileSync(STATE_FILE, bytes);
+        console.log('deployed ' + version + ' from artifact ' + artifact.sha256.slice(0, 12));
+      })().catch((error) => { console.error(error.message); process.exit(1); });`,
+    );
     health = createServer((_request, response) => {
       void readFile(stateFile, 'utf8')
         .catch(() => '')
-        .then((version) => response.writeHead(version === '2.0.0' ? 500 : 200).end(version));
+        .then((installed) => response.writeHead(installed === 'release 2.0.0' ? 500 : 200).end(installed));
     });
     await new Promise<void>((resolve) => health.listen(0, '127.0.0.1', resolve));
     server = await startServer();
@@ -33,9 +44,13 @@ describe('deployment pipeline with the Verify step (HTTP, real app)', () => {
       auto_rollback: true,
     });
     await server.request('PUT', '/api/v1/environments/production/variables/STATE_FILE', { value: stateFile });
+    await server.request('PUT', '/api/v1/environments/production/variables/API_URL', { value: server.url });
+    await server.request('PUT', '/api/v1/environments/production/variables/DEPLOY_TOKEN', { value: TEST_ADMIN_TOKEN, secret: true });
     for (const version of ['1.0.0', '2.0.0']) {
       await server.request('POST', '/build-events/', { product_name: 'api', version, status: 'started' });
       await server.request('POST', '/build-events/', { product_name: 'api', version, status: 'built' });
+      const upload = await server.request('POST', `/api/v1/artifacts?product=api&version=${version}&name=app.txt`, `release ${version}`, { 'content-type': 'application/octet-stream' });
+      expect(upload.status).toBe(201);
     }
   });
   afterEach(async () => {
@@ -52,7 +67,7 @@ describe('deployment pipeline with the Verify step (HTTP, real app)', () => {
   it('verifies a healthy deployment before calling it completed', async () => {
     const id = await deploy('1.0.0');
     await eventually(async () => expect((await deployment(id)).status).toBe('completed'), { within: 5_000 });
-    expect(await logs(id)).toEqual(expect.arrayContaining(['deployed 1.0.0', expect.stringMatching(/^verifying http/), expect.stringMatching(/answered 200$/)]));
+    expect(await logs(id)).toEqual(expect.arrayContaining([expect.stringMatching(/^deployed 1\.0\.0 from artifact [0-9a-f]{12}$/), expect.stringMatching(/^verifying http/), expect.stringMatching(/answered 200$/)]));
     await eventually(async () => expect((await server.request('GET', '/api/v1/environments/production')).body.settings.status).toBe('healthy'), { within: 5_000 });
   });
 
@@ -71,7 +86,7 @@ describe('deployment pipeline with the Verify step (HTTP, real app)', () => {
       },
       { within: 5_000 },
     );
-    expect(await logs(rollback.id)).toContain('deployed 1.0.0');
+    expect(await logs(rollback.id)).toContainEqual(expect.stringMatching(/^deployed 1\.0\.0 from artifact/));
     await eventually(async () => expect((await server.request('GET', '/api/v1/environments/production')).body.settings.status).toBe('healthy'), { within: 5_000 });
     const transitions = (await server.request('GET', '/api/v1/audit?type=environment.health_changed')).body.items.map((e: { data: { status: string; previous: string } }) => `${e.data.previous}→${e.data.status}`);
     expect(transitions[0]).toMatch(/^unknown→/);
