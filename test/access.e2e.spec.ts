@@ -46,6 +46,7 @@ describe('access control (HTTP, real app)', () => {
       await server.request('PUT', '/api/v1/environments/production/variables/TO_REMOVE', { value: 'x', product: 'my-service' });
       const artifact = (await server.request('POST', '/api/v1/artifacts?product=my-service&version=1.0.0&name=app.tgz', 'artifact bytes', { 'content-type': 'application/octet-stream' })).body.id as string;
       const hook = (await server.request('POST', '/api/v1/webhooks', { url: 'http://127.0.0.1:9/hook', secret: 'sixteen-chars-min', event_types: ['build.*'] })).body.id as string;
+      const release = (await server.request('POST', '/api/v1/releases', { name: 'r1', environment: 'production', applications: [{ name: 'my-service', version: '1.0.0' }], approval_required: 1 })).body.release_id as string;
       samples = {
         'POST /deployment-events': { method: 'POST', path: '/deployment-events/', body: deployment },
         'POST /build-events': { method: 'POST', path: '/build-events/', body: { product_name: 'my-service', version: '1.0.0', status: 'started' } },
@@ -106,6 +107,12 @@ describe('access control (HTTP, real app)', () => {
         'GET /api/v1/artifacts': { method: 'GET', path: '/api/v1/artifacts?product=my-service' },
         'GET /api/v1/artifacts/:id': { method: 'GET', path: `/api/v1/artifacts/${artifact}` },
         'GET /api/v1/artifacts/:id/download': { method: 'GET', path: `/api/v1/artifacts/${artifact}/download` },
+        'POST /api/v1/releases': { method: 'POST', path: '/api/v1/releases', body: { name: 'r2', environment: 'production', applications: [{ name: 'my-service', version: '1.0.0' }], approval_required: 1 } },
+        'GET /api/v1/releases': { method: 'GET', path: '/api/v1/releases' },
+        'GET /api/v1/releases/:id': { method: 'GET', path: `/api/v1/releases/${release}` },
+        'POST /api/v1/releases/:id/approve': { method: 'POST', path: `/api/v1/releases/${release}/approve` },
+        'POST /api/v1/releases/:id/reject': { method: 'POST', path: `/api/v1/releases/${release}/reject`, body: { comment: 'no' } },
+        'POST /api/v1/releases/:id/cancel': { method: 'POST', path: `/api/v1/releases/${release}/cancel`, body: { reason: 'test' } },
         'POST /api/v1/artifacts/cleanup': { method: 'POST', path: '/api/v1/artifacts/cleanup?dry_run=true' },
         'GET /api/v1/audit': { method: 'GET', path: '/api/v1/audit?product=my-service' },
         'GET /api/v1/audit/export': { method: 'GET', path: '/api/v1/audit/export?format=csv' },

@@ -1,3 +1,4 @@
+import { releaseCommand } from './commands/release';
 import { Command } from 'commander';
 import { artifactsCommand } from './commands/artifacts';
 import { auditCommand } from './commands/audit';
@@ -32,6 +33,7 @@ export const buildProgram = (io: CliIo): Command => {
   program.addCommand(metricsCommand(io));
   program.addCommand(checkCommand(io));
   program.addCommand(artifactsCommand(io));
+  program.addCommand(releaseCommand(io));
   for (const command of operateCommands(io)) program.addCommand(command);
   return program;
 };

@@ -58,6 +58,8 @@ export const PROBLEM_MAP: Record<ProblemCode, { status: number; title: string }>
   'config-version-not-found': { status: 404, title: 'Configuration version not found' },
   'config-invalid': { status: 400, title: 'Configuration does not match the environment schema' },
   'artifact-too-large': { status: 413, title: 'Artifact too large' },
+  'release-not-found': { status: 404, title: 'Release not found' },
+  'release-conflict': { status: 409, title: 'Release conflict' },
   'artifact-not-found': { status: 404, title: 'Artifact not found' },
   'missing-credentials': { status: 401, title: 'Authentication required' },
   'malformed-credentials': { status: 401, title: 'Malformed credentials' },

@@ -12,7 +12,7 @@ export const fieldErrors = (errors: readonly ValidationError[], prefix = ''): Fi
 
 /**
  * Shape checks for every DTO: unknown properties are rejected by name (a typo such as `enviroment_name`
- * must never be dropped silently), and a body must be a JSON object.
+ * must never be dropped silently), and a body, when sent, must be a JSON object.
  */
 export class StrictValidationPipe extends ValidationPipe {
   constructor() {
@@ -29,6 +29,8 @@ export class StrictValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // No body at all is an empty object: commands whose fields are all optional need none; others name what is missing.
+    if (metadata.type === 'body' && value === undefined) return super.transform({}, metadata);
     if (metadata.type === 'body' && (value === null || typeof value !== 'object' || Array.isArray(value))) {
       throw new ProblemException('validation-failed', 'The request body must be a JSON object.', [{ field: 'body', message: 'must be a JSON object' }]);
     }

@@ -13,6 +13,8 @@ import { SecretBox } from '../../../libs/application/secrets/secret-box';
 import { CLOCK, IDS } from '../../../libs/application/shared/tokens';
 import { WebhooksService } from '../../../libs/application/webhooks/webhooks.service';
 import { TimerService } from '../../../libs/application/timers/timer.service';
+import { ReleasesService, releaseSaga } from '../../../libs/application/releases/releases.service';
+import { ReleasesModule } from '../releases/releases.module';
 import { HealthMonitor } from '../../../libs/application/environments/health-monitor';
 import { CatalogQueries } from '../../../libs/read-models/catalog/catalog.queries';
 import type { Clock, IdGenerator } from '../../../libs/domain/shared/time';
@@ -101,7 +103,7 @@ class ReactorsLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
 }
 
 @Module({
-  imports: [IngestionModule, EnvironmentsModule, PoliciesModule],
+  imports: [IngestionModule, EnvironmentsModule, PoliciesModule, ReleasesModule],
   controllers: [LogsController, WebhooksController, SlackController],
   providers: [
     EvaluateAutoRollbackHandler,
@@ -156,6 +158,7 @@ class ReactorsLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
         slack: SlackGateway,
         messages: SlackMessages,
         preferences: PreferencesService,
+        releases: ReleasesService,
       ) =>
         new ReactorRunner(
           store,
@@ -166,12 +169,13 @@ class ReactorsLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
             autoRollbackSaga(commands),
             promotionSaga(commands, settings, timers),
             timerActionsSaga(commands, lanes, log),
+            releaseSaga({ commands, releases, lanes, timers, clock, log }),
             webhooks.reactor(outbox),
             ...(slack.client ? [notifierReactor({ client: slack.client, messages, preferences, clock, shiplogUrl: config.publicUrl })] : []),
           ],
           log,
         ),
-      inject: [EVENT_STORE, CommandBus, LaneWriter, EnvironmentSettingsService, VariablesService, CommandRunner, Outbox, TimerService, CLOCK, SERVER_CONFIG, WebhooksService, SlackGateway, SlackMessages, PreferencesService],
+      inject: [EVENT_STORE, CommandBus, LaneWriter, EnvironmentSettingsService, VariablesService, CommandRunner, Outbox, TimerService, CLOCK, SERVER_CONFIG, WebhooksService, SlackGateway, SlackMessages, PreferencesService, ReleasesService],
     },
     ReactorsLifecycle,
   ],

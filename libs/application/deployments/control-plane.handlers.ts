@@ -35,6 +35,7 @@ export type DeployInput = {
   scheduled_at?: string;
   config?: Record<string, unknown>;
   promoted_from?: string;
+  release_id?: string;
   /** An admin deploying through a freeze says why (recorded). */
   override_reason?: string;
 };

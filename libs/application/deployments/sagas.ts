@@ -1,4 +1,5 @@
 import type { CommandBus } from '@nestjs/cqrs';
+import { assertNever } from '../../domain/shared/assert-never';
 import type { LaneFacts, RequestFacts } from '../../domain/deployments/lane.events';
 import type { TimerAction, TimerEvent } from '../../domain/timers/timers';
 import type { Recorded, RecordedEvent } from '../../event-store/event-store.port';
@@ -80,6 +81,10 @@ export const timerActionsSaga = (commands: CommandBus, lanes: LaneWriter, log: (
         await commands.execute(new PromoteCommand({ product: action.product, from: action.from, to: action.to, version: action.version, reason: `auto-promotion after soak (${timer_id})` }, meta));
         return;
       }
+      case 'StartRelease':
+        return; // the release saga starts its releases
+      default:
+        return assertNever(action);
     }
   },
 });

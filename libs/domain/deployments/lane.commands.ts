@@ -35,6 +35,8 @@ export type RequestDeployment = {
     scheduled_at?: string;
     config?: Record<string, unknown>;
     promoted_from?: string;
+    /** The release that asked for this deployment, if any. */
+    release_id?: string;
     requested_by: string;
     /** From the environment's settings. */
     approvals_required: number;

@@ -72,6 +72,7 @@ export const requestDeployment = ({ data: cmd }: RequestDeployment, lane: LaneSt
     ...(cmd.force ? { force: true as const } : {}),
     ...(cmd.promoted_from === undefined ? {} : { promoted_from: cmd.promoted_from }),
     ...(cmd.config === undefined ? {} : { config: cmd.config }),
+    ...(cmd.release_id === undefined ? {} : { release_id: cmd.release_id }),
     ...(cmd.policy_violations?.length ? { policy_violations: cmd.policy_violations } : {}),
     ...(cmd.policy_override_reason === undefined ? {} : { policy_override_reason: cmd.policy_override_reason }),
     ...rollback,

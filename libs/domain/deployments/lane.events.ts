@@ -31,6 +31,7 @@ export type DeploymentKind = 'deploy' | 'rollback' | 'promotion';
 export type RequestFacts = OpeningFacts & {
   kind: DeploymentKind;
   reason?: string;
+  release_id?: string;
   /** Actor id of the requester: approvers must be other people. */
   requested_by: string;
   approvals_required: number;

@@ -10,6 +10,7 @@ export type DeploymentRequest = {
   approvers: readonly string[];
   scheduledAt: string | null;
   dispatched: boolean;
+  releaseId: string | null;
 };
 
 export type Attempt = {
@@ -112,6 +113,7 @@ export const evolveLane = (lane: LaneState, event: LaneEvent): LaneState => {
         approvers: [],
         scheduledAt: data.scheduled_at ?? null,
         dispatched: false,
+        releaseId: data.release_id ?? null,
       });
     }
     case 'deployment.completed':

@@ -38,7 +38,9 @@ export type DomainErrorCode =
   | 'config-version-not-found'
   | 'config-invalid'
   | 'artifact-too-large'
-  | 'artifact-not-found';
+  | 'artifact-not-found'
+  | 'release-not-found'
+  | 'release-conflict';
 
 export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;

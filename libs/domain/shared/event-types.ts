@@ -1,3 +1,4 @@
+import { RELEASE_EVENT_TYPES } from '../releases/release';
 import { ACCESS_EVENT_TYPES } from '../access/token.events';
 import { ARTIFACT_EVENT_TYPES } from '../artifacts/artifacts';
 import { BUILD_EVENT_TYPES } from '../builds/build.events';
@@ -21,6 +22,7 @@ export const KNOWN_EVENT_TYPES: readonly string[] = [
   ...VARIABLE_EVENT_TYPES,
   ...ACCESS_EVENT_TYPES,
   ...TIMER_EVENT_TYPES,
+  ...RELEASE_EVENT_TYPES,
   'webhook.subscription_added',
   'webhook.subscription_removed',
   'notification.preference_added',

@@ -4,7 +4,8 @@ import type { DomainEvent } from '../shared/event';
 /** What a timer does when it fires: a command for a saga to issue. */
 export type TimerAction =
   | { type: 'DispatchDeployment'; product: string; environment: string; deployment_id: string }
-  | { type: 'Promote'; product: string; from: string; to: string; version: string; source_deployment_id: string };
+  | { type: 'Promote'; product: string; from: string; to: string; version: string; source_deployment_id: string }
+  | { type: 'StartRelease'; release_id: string };
 
 export type TimerScheduled = DomainEvent<'timer.scheduled', { timer_id: string; due_at: string; action: TimerAction }>;
 export type TimerFired = DomainEvent<'timer.fired', { timer_id: string; due_at: string; fired_at: string; action: TimerAction }>;

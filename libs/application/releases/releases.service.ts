@@ -1,0 +1,203 @@
+import type { CommandBus } from '@nestjs/cqrs';
+import type { LaneFacts } from '../../domain/deployments/lane.events';
+import {
+  decideRelease,
+  evolveRelease,
+  initialReleaseState,
+  nextApplication,
+  releaseStream,
+  ReleaseNotFound,
+  type CreateRelease,
+  type ReleaseCommand,
+  type ReleaseEvent,
+  type ReleaseState,
+} from '../../domain/releases/release';
+import { DomainError } from '../../domain/shared/domain-error';
+import type { Clock, IdGenerator } from '../../domain/shared/time';
+import type { EventStore, Recorded, RecordedEvent } from '../../event-store/event-store.port';
+import { LaneActionCommand, RequestDeploymentCommand, RollbackCommand } from '../deployments/control-plane.handlers';
+import type { LaneWriter } from '../deployments/lane-writer';
+import { sagaMeta } from '../deployments/sagas';
+import type { Reactor } from '../reactors/reactor';
+import type { CommandMeta } from '../shared/command-meta';
+import { executeOnStream, loadStream, requestHash, StreamStateCache } from '../shared/stream-command';
+import type { TimerService } from '../timers/timer.service';
+import type { TimerEvent } from '../../domain/timers/timers';
+
+const RELEASE = { initialState: initialReleaseState, evolve: evolveRelease };
+
+export type ReleaseView = {
+  release_id: string;
+  name: string;
+  environment: string;
+  status: NonNullable<ReleaseState['status']>;
+  created_by: string;
+  created_at: string;
+  start_time: string | null;
+  duration_minutes: number | null;
+  approvals_required: number;
+  approvers: readonly string[];
+  progress: { completed: number; total: number };
+  applications: { name: string; version: string; status: string; deployment_id: string | null; reason: string | null }[];
+  reason: string | null;
+  history: { type: string; at: string }[];
+};
+
+/** Releases: commands on `release-{id}` streams, and the view of one, folded from its stream (releases are short). */
+export class ReleasesService {
+  private readonly cache = new StreamStateCache(1_000);
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly clock: Clock,
+    private readonly ids: IdGenerator,
+  ) {}
+
+  /** Creates a release; a retry with the same idempotency key answers the release the first request created. */
+  async create(data: Omit<CreateRelease['data'], 'release_id'>, meta: CommandMeta): Promise<string> {
+    const releaseId = this.ids.next();
+    const outcome = await this.execute(releaseId, { type: 'CreateRelease', data: { ...data, release_id: releaseId } }, { ...meta, requestHash: requestHash(data) });
+    const created = outcome.kind === 'appended' ? outcome.events.find((e) => e.type === 'release.planned') : undefined;
+    return created?.type === 'release.planned' ? created.data.release_id : releaseId;
+  }
+
+  execute(releaseId: string, command: ReleaseCommand, meta: CommandMeta & { requestHash?: string }) {
+    return executeOnStream(this.store, this.cache, releaseStream(releaseId), RELEASE, (state) => {
+      if (command.type !== 'CreateRelease' && !state.id) throw new ReleaseNotFound(releaseId);
+      return decideRelease(command, state, this.clock.now());
+    }, meta);
+  }
+
+  async state(releaseId: string): Promise<ReleaseState> {
+    return (await loadStream(this.store, this.cache, releaseStream(releaseId), RELEASE)).state;
+  }
+
+  async view(releaseId: string): Promise<ReleaseView> {
+    const { events } = await this.store.readStream(releaseStream(releaseId));
+    const recorded = events as unknown as Recorded<ReleaseEvent>[];
+    const created = recorded[0];
+    if (!created || created.type !== 'release.planned') throw new ReleaseNotFound(releaseId);
+    const state = recorded.reduce<ReleaseState>(evolveRelease, initialReleaseState);
+    const reasons = new Map(recorded.flatMap((e) => (e.type === 'release.application_failed' ? [[e.data.product, e.data.reason] as const] : [])));
+    const ended = recorded.find((e) => e.type === 'release.failed' || e.type === 'release.cancelled' || e.type === 'release.rejected');
+    const { data } = created;
+    return {
+      release_id: data.release_id,
+      name: data.name,
+      environment: data.environment,
+      status: state.status!,
+      created_by: data.created_by,
+      created_at: data.occurred_at,
+      start_time: data.start_time,
+      duration_minutes: data.duration_minutes,
+      approvals_required: data.approvals_required,
+      approvers: state.approvers,
+      progress: { completed: state.applications.filter((a) => a.status === 'completed').length, total: state.applications.length },
+      applications: state.applications.map((a) => ({ name: a.product, version: a.version, status: a.status, deployment_id: a.deployment_id, reason: reasons.get(a.product) ?? null })),
+      reason: ended?.type === 'release.failed' || ended?.type === 'release.cancelled' ? ended.data.reason : ended?.type === 'release.rejected' ? ended.data.comment : null,
+      history: recorded.map((e) => ({ type: e.type, at: e.recordedAt })),
+    };
+  }
+
+  /** Newest first, by position; `before` is the position cursor of the previous page. */
+  async list(limit: number, before: number | null): Promise<{ items: ReleaseView[]; next_cursor: string | null }> {
+    const created = await this.store.searchEvents({ types: ['release.planned'], limit: 10_000 });
+    const page = created.filter((e) => before === null || e.position < before).reverse().slice(0, limit);
+    const items = await Promise.all(page.map((e) => this.view((e.data as { release_id: string }).release_id)));
+    const last = page[page.length - 1];
+    return { items, next_cursor: page.length === limit && last ? String(last.position) : null };
+  }
+}
+
+/**
+ * Drives releases: starts them when approved and due (a durable timer for a future start), deploys their
+ * applications one at a time through the ordinary deploy command (so every environment policy applies), follows
+ * each deployment to its end, and on failure or cancellation rolls back what the release had already deployed.
+ */
+export const releaseSaga = (deps: { commands: CommandBus; releases: ReleasesService; lanes: LaneWriter; timers: TimerService; clock: Clock; log: (message: string) => void }): Reactor => {
+  const { commands, releases, lanes, timers, clock, log } = deps;
+  const meta = (event: RecordedEvent, step: string) => ({ ...sagaMeta('release', event), idempotencyKey: `${event.id}:release:${step}` });
+
+  const startWhenDue = async (releaseId: string, event: RecordedEvent) => {
+    const state = await releases.state(releaseId);
+    if (state.status !== 'scheduled') return;
+    if (state.startTime && state.startTime > clock.now().toISOString()) {
+      await timers.schedule({ timer_id: `release:${releaseId}`, due_at: state.startTime, action: { type: 'StartRelease', release_id: releaseId } }, meta(event, 'timer'));
+      return;
+    }
+    await releases.execute(releaseId, { type: 'StartRelease', data: {} }, meta(event, 'start'));
+  };
+
+  const deployNext = async (releaseId: string, event: RecordedEvent) => {
+    const state = await releases.state(releaseId);
+    const next = nextApplication(state);
+    if (!next || !state.environment) return;
+    const environment = state.environment;
+    try {
+      const result = await commands.execute(
+        new RequestDeploymentCommand({ product: next.product, environment, version: next.version, release_id: releaseId, reason: `release ${releaseId}` }, meta(event, `deploy:${next.product}`)),
+      );
+      if (!result.deploymentId) throw new Error(`the deploy request for ${next.product} ${next.version} created no deployment`);
+      await releases.execute(releaseId, { type: 'RecordDispatch', data: { product: next.product, deployment_id: result.deploymentId } }, meta(event, `dispatch:${next.product}`));
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      const reason = `refused: ${error.detail}`;
+      await releases.execute(releaseId, { type: 'RecordOutcome', data: { product: next.product, deployment_id: null, outcome: 'failed', reason } }, meta(event, `refused:${next.product}`));
+    }
+  };
+
+  const undo = async (releaseId: string, event: RecordedEvent, rollBack: { product: string }[], reason: string) => {
+    const view = await releases.view(releaseId);
+    const inFlight = view.applications.find((a) => a.status === 'deploying');
+    const attempts = [
+      ...(inFlight?.deployment_id
+        ? [() => commands.execute(new LaneActionCommand({ type: 'CancelDeployment', data: { product: inFlight.name, environment: view.environment, deployment_id: inFlight.deployment_id!, reason } }, meta(event, `cancel:${inFlight.name}`)))]
+        : []),
+      ...rollBack.map(({ product }) => () => commands.execute(new RollbackCommand({ product, environment: view.environment, reason }, meta(event, `rollback:${product}`)))),
+    ];
+    for (const attempt of attempts) {
+      try {
+        await attempt();
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        log(`release ${releaseId}: ${error.detail}`); // e.g. nothing to roll back to: the others still go ahead
+      }
+    }
+  };
+
+  return {
+    name: 'release',
+    handles: ['release.planned', 'release.approved', 'release.started', 'release.application_completed', 'release.failed', 'release.cancelled', 'deployment.completed', 'deployment.failed', 'deployment.aborted', 'timer.fired'],
+    async react(event) {
+      const data = event.data as { release_id?: string };
+      switch (event.type) {
+        case 'release.planned':
+        case 'release.approved':
+          return startWhenDue(data.release_id!, event);
+        case 'release.started':
+        case 'release.application_completed':
+          return deployNext(data.release_id!, event);
+        case 'release.failed':
+        case 'release.cancelled': {
+          const { roll_back } = event.data as { roll_back: { product: string }[] };
+          return undo(data.release_id!, event, roll_back, `release ${data.release_id} ${event.type === 'release.failed' ? 'failed' : 'cancelled'}`);
+        }
+        case 'timer.fired': {
+          const { action } = (event as Recorded<TimerEvent> & { type: 'timer.fired' }).data;
+          if (action.type === 'StartRelease') await releases.execute(action.release_id, { type: 'StartRelease', data: {} }, meta(event, 'start'));
+          return;
+        }
+        default: {
+          const { product, environment, deployment_id } = event.data as LaneFacts;
+          const { state } = await lanes.load(product, environment);
+          const attempt = state.finished.find((d) => d.id === deployment_id);
+          const releaseId = attempt?.request?.releaseId;
+          if (!releaseId) return;
+          const outcome = event.type === 'deployment.completed' ? 'completed' : 'failed';
+          const reason = event.type === 'deployment.aborted' ? `deployment aborted${(event.data as { reason?: string }).reason ? ` (${(event.data as { reason?: string }).reason})` : ''}` : 'deployment failed';
+          await releases.execute(releaseId, { type: 'RecordOutcome', data: { product, deployment_id, outcome, reason } }, meta(event, 'outcome'));
+        }
+      }
+    },
+  };
+};
