@@ -11,6 +11,7 @@ import {
   type ReleaseCommand,
   type ReleaseEvent,
   type ReleaseState,
+  type RollBackTarget,
 } from '../../domain/releases/release';
 import { DomainError } from '../../domain/shared/domain-error';
 import type { Clock, IdGenerator } from '../../domain/shared/time';
@@ -113,10 +114,27 @@ export class ReleasesService {
  * Drives releases: starts them when approved and due (a durable timer for a future start), deploys their
  * applications one at a time through the ordinary deploy command (so every environment policy applies), follows
  * each deployment to its end, and on failure or cancellation rolls back what the release had already deployed.
+ * A deployment of the release that ends up running after the release stopped (a cancel racing a dispatch or a
+ * completion) is cancelled or rolled back too.
  */
 export const releaseSaga = (deps: { commands: CommandBus; releases: ReleasesService; lanes: LaneWriter; timers: TimerService; clock: Clock; log: (message: string) => void }): Reactor => {
   const { commands, releases, lanes, timers, clock, log } = deps;
   const meta = (event: RecordedEvent, step: string) => ({ ...sagaMeta('release', event), idempotencyKey: `${event.id}:release:${step}` });
+
+  /** Refusals (nothing to cancel, nothing to roll back to) are logged: the other steps still go ahead. */
+  const attempt = async (releaseId: string, step: () => Promise<unknown>) => {
+    try {
+      await step();
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      log(`release ${releaseId}: ${error.detail}`);
+    }
+  };
+  const rollBack = (releaseId: string, event: RecordedEvent, environment: string, target: RollBackTarget, reason: string) =>
+    attempt(releaseId, async () => {
+      if (target.to_version === null) return log(`release ${releaseId}: ${target.product} ran nothing before ${target.from_version}; left as is`);
+      await commands.execute(new RollbackCommand({ product: target.product, environment, version: target.to_version, reason }, meta(event, `rollback:${target.product}`)));
+    });
 
   const startWhenDue = async (releaseId: string, event: RecordedEvent) => {
     const state = await releases.state(releaseId);
@@ -133,36 +151,60 @@ export const releaseSaga = (deps: { commands: CommandBus; releases: ReleasesServ
     const next = nextApplication(state);
     if (!next || !state.environment) return;
     const environment = state.environment;
-    try {
-      const result = await commands.execute(
-        new RequestDeploymentCommand({ product: next.product, environment, version: next.version, release_id: releaseId, reason: `release ${releaseId}` }, meta(event, `deploy:${next.product}`)),
-      );
-      if (!result.deploymentId) throw new Error(`the deploy request for ${next.product} ${next.version} created no deployment`);
-      await releases.execute(releaseId, { type: 'RecordDispatch', data: { product: next.product, deployment_id: result.deploymentId } }, meta(event, `dispatch:${next.product}`));
-    } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
-      const reason = `refused: ${error.detail}`;
-      await releases.execute(releaseId, { type: 'RecordOutcome', data: { product: next.product, deployment_id: null, outcome: 'failed', reason } }, meta(event, `refused:${next.product}`));
+    const { state: lane } = await lanes.load(next.product, environment);
+    // After a crash between the request and its record, the deployment already exists: record it, do not ask again.
+    const existing = [lane.inFlight, ...lane.finished].find((a) => a?.request?.releaseId === releaseId);
+    const previousVersion = lane.current?.version ?? null;
+    let deploymentId = existing?.id;
+    if (!deploymentId) {
+      try {
+        const result = await commands.execute(
+          new RequestDeploymentCommand({ product: next.product, environment, version: next.version, release_id: releaseId, reason: `release ${releaseId}` }, meta(event, `deploy:${next.product}`)),
+        );
+        deploymentId = result.deploymentId ?? undefined;
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        const reason = `refused: ${error.detail}`;
+        await releases.execute(releaseId, { type: 'RecordOutcome', data: { product: next.product, deployment_id: null, outcome: 'failed', reason } }, meta(event, `refused:${next.product}`));
+        return;
+      }
+    }
+    if (!deploymentId) throw new Error(`the deploy request for ${next.product} ${next.version} created no deployment`);
+    const recorded = await releases.execute(releaseId, { type: 'RecordDispatch', data: { product: next.product, deployment_id: deploymentId, previous_version: previousVersion } }, meta(event, `dispatch:${next.product}`));
+    if (recorded.kind === 'unchanged') {
+      // The release stopped meanwhile (cancelled): this deployment must not go ahead.
+      const id = deploymentId;
+      await attempt(releaseId, () => commands.execute(new LaneActionCommand({ type: 'CancelDeployment', data: { product: next.product, environment, deployment_id: id, reason: `release ${releaseId} stopped` } }, meta(event, `orphan:${next.product}`))));
     }
   };
 
-  const undo = async (releaseId: string, event: RecordedEvent, rollBack: { product: string }[], reason: string) => {
-    const view = await releases.view(releaseId);
-    const inFlight = view.applications.find((a) => a.status === 'deploying');
-    const attempts = [
-      ...(inFlight?.deployment_id
-        ? [() => commands.execute(new LaneActionCommand({ type: 'CancelDeployment', data: { product: inFlight.name, environment: view.environment, deployment_id: inFlight.deployment_id!, reason } }, meta(event, `cancel:${inFlight.name}`)))]
-        : []),
-      ...rollBack.map(({ product }) => () => commands.execute(new RollbackCommand({ product, environment: view.environment, reason }, meta(event, `rollback:${product}`)))),
-    ];
-    for (const attempt of attempts) {
-      try {
-        await attempt();
-      } catch (error) {
-        if (!(error instanceof DomainError)) throw error;
-        log(`release ${releaseId}: ${error.detail}`); // e.g. nothing to roll back to: the others still go ahead
-      }
+  const stop = async (releaseId: string, event: RecordedEvent, targets: RollBackTarget[], reason: string) => {
+    const state = await releases.state(releaseId);
+    const environment = state.environment!;
+    const inFlight = state.applications.find((a) => a.status === 'deploying');
+    if (inFlight?.deployment_id) {
+      const id = inFlight.deployment_id;
+      await attempt(releaseId, () => commands.execute(new LaneActionCommand({ type: 'CancelDeployment', data: { product: inFlight.product, environment, deployment_id: id, reason } }, meta(event, `cancel:${inFlight.product}`))));
     }
+    for (const target of targets) await rollBack(releaseId, event, environment, target, reason);
+  };
+
+  /** A deployment the release requested ended: record it; if the release had already stopped and it completed, undo it. */
+  const deploymentEnded = async (event: RecordedEvent) => {
+    const { product, environment, deployment_id, version } = event.data as LaneFacts;
+    const { state: lane } = await lanes.load(product, environment);
+    const attempt_ = lane.finished.find((d) => d.id === deployment_id);
+    const releaseId = attempt_?.request?.releaseId;
+    if (!releaseId || attempt_?.isRollback) return;
+    const outcome = event.type === 'deployment.completed' ? 'completed' : 'failed';
+    const aborted = (event.data as { reason?: string }).reason;
+    const reason = event.type === 'deployment.aborted' ? `deployment aborted${aborted ? ` (${aborted})` : ''}` : 'deployment failed';
+    const recorded = await releases.execute(releaseId, { type: 'RecordOutcome', data: { product, deployment_id, outcome, reason } }, meta(event, 'outcome'));
+    const release = recorded.kind === 'unchanged' ? recorded.state : null;
+    if (!release || outcome !== 'completed' || !['cancelled', 'failed', 'rejected'].includes(release.status ?? '')) return;
+    const app = release.applications.find((a) => a.product === product);
+    const previous = app?.deployment_id === deployment_id ? app.previous_version : (lane.finished.filter((d) => d.status === 'completed' && d.id !== deployment_id).at(-1)?.version ?? null);
+    if (previous !== version) await rollBack(releaseId, event, environment, { product, from_version: version, to_version: previous }, `release ${releaseId} stopped before ${product} ${version} completed`);
   };
 
   return {
@@ -179,24 +221,16 @@ export const releaseSaga = (deps: { commands: CommandBus; releases: ReleasesServ
           return deployNext(data.release_id!, event);
         case 'release.failed':
         case 'release.cancelled': {
-          const { roll_back } = event.data as { roll_back: { product: string }[] };
-          return undo(data.release_id!, event, roll_back, `release ${data.release_id} ${event.type === 'release.failed' ? 'failed' : 'cancelled'}`);
+          const { roll_back } = event.data as { roll_back: RollBackTarget[] };
+          return stop(data.release_id!, event, roll_back, `release ${data.release_id} ${event.type === 'release.failed' ? 'failed' : 'cancelled'}`);
         }
         case 'timer.fired': {
           const { action } = (event as Recorded<TimerEvent> & { type: 'timer.fired' }).data;
           if (action.type === 'StartRelease') await releases.execute(action.release_id, { type: 'StartRelease', data: {} }, meta(event, 'start'));
           return;
         }
-        default: {
-          const { product, environment, deployment_id } = event.data as LaneFacts;
-          const { state } = await lanes.load(product, environment);
-          const attempt = state.finished.find((d) => d.id === deployment_id);
-          const releaseId = attempt?.request?.releaseId;
-          if (!releaseId) return;
-          const outcome = event.type === 'deployment.completed' ? 'completed' : 'failed';
-          const reason = event.type === 'deployment.aborted' ? `deployment aborted${(event.data as { reason?: string }).reason ? ` (${(event.data as { reason?: string }).reason})` : ''}` : 'deployment failed';
-          await releases.execute(releaseId, { type: 'RecordOutcome', data: { product, deployment_id, outcome, reason } }, meta(event, 'outcome'));
-        }
+        default:
+          return deploymentEnded(event);
       }
     },
   };

@@ -61,7 +61,8 @@ export class TimerService {
     const wait = Math.max(0, Date.parse(timer.due_at) - this.clock.now().getTime());
     const handle = setTimeout(() => {
       this.armed.delete(timer.timer_id);
-      if (wait > MAX_TIMEOUT_MS) return this.arm(timer); // far future: re-arm in steps
+      // Far future: re-arm in steps. Node may also wake a few ms early; a timer never fires before its due time.
+      if (wait > MAX_TIMEOUT_MS || Date.parse(timer.due_at) > this.clock.now().getTime()) return this.arm(timer);
       this.fire(timer.timer_id).catch((error: unknown) => {
         this.log(`timer ${timer.timer_id} could not fire: ${error instanceof Error ? error.message : String(error)}; retrying in 5 s`);
         setTimeout(() => this.arm(timer), 5_000).unref();

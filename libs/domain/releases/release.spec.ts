@@ -13,7 +13,10 @@ const created = (extra: Partial<Extract<ReleaseEvent, { type: 'release.planned' 
   data: { ...ref, name: 'Q4', environment: 'production', applications: apps, start_time: null, duration_minutes: null, approvals_required: 0, created_by: 'token:alice', ...extra },
 });
 const started: ReleaseEvent = { type: 'release.started', data: ref };
-const dispatched = (product: string, version: string, deployment_id: string): ReleaseEvent => ({ type: 'release.application_dispatched', data: { ...ref, product, version, deployment_id } });
+const dispatched = (product: string, version: string, deployment_id: string, previous_version: string | null = '1.0.0'): ReleaseEvent => ({
+  type: 'release.application_dispatched',
+  data: { ...ref, product, version, deployment_id, previous_version },
+});
 const completed = (product: string, version: string, deployment_id: string): ReleaseEvent => ({ type: 'release.application_completed', data: { ...ref, product, version, deployment_id } });
 
 describe('release decider', () => {
@@ -50,7 +53,7 @@ describe('release decider', () => {
   it('deploys one application at a time and completes after the last', () => {
     const state = [created(), started, dispatched('api', '2.0.0', 'd-1')].reduce(evolveRelease, initialReleaseState);
     expect(nextApplication(state)).toBeNull();
-    given(created(), started, dispatched('api', '2.0.0', 'd-1')).when({ type: 'RecordDispatch', data: { product: 'web', deployment_id: 'd-2' } }).thenNothing();
+    given(created(), started, dispatched('api', '2.0.0', 'd-1')).when({ type: 'RecordDispatch', data: { product: 'web', deployment_id: 'd-2', previous_version: '1.0.0' } }).thenNothing();
     given(created(), started, dispatched('api', '2.0.0', 'd-1')).when({ type: 'RecordOutcome', data: { product: 'api', deployment_id: 'd-other', outcome: 'completed' } }).thenNothing();
     given(created(), started, dispatched('api', '2.0.0', 'd-1'))
       .when({ type: 'RecordOutcome', data: { product: 'api', deployment_id: 'd-1', outcome: 'completed' } })
@@ -61,13 +64,33 @@ describe('release decider', () => {
       .thenEmits(completed('web', '3.1.0', 'd-2'), { type: 'release.completed', data: ref });
   });
 
-  it('fails at the first failed application, naming the deployed ones to roll back, newest first', () => {
-    const three = [...apps, { product: 'billing', version: '1.4.0' }];
-    given(created({ applications: three }), started, dispatched('api', '2.0.0', 'd-1'), completed('api', '2.0.0', 'd-1'), dispatched('web', '3.1.0', 'd-2'), completed('web', '3.1.0', 'd-2'), dispatched('billing', '1.4.0', 'd-3'))
+  it('fails at the first failed application, naming the deployed ones to roll back (to what ran before), newest first', () => {
+    const four = [...apps, { product: 'auth', version: '5.0.0' }, { product: 'billing', version: '1.4.0' }];
+    given(
+      created({ applications: four }),
+      started,
+      dispatched('api', '2.0.0', 'd-1', null),
+      completed('api', '2.0.0', 'd-1'),
+      dispatched('web', '3.1.0', 'd-2', '3.0.0'),
+      completed('web', '3.1.0', 'd-2'),
+      dispatched('auth', '5.0.0', 'd-4', '5.0.0'), // already running: a redeploy changes nothing, nothing to undo
+      completed('auth', '5.0.0', 'd-4'),
+      dispatched('billing', '1.4.0', 'd-3'),
+    )
       .when({ type: 'RecordOutcome', data: { product: 'billing', deployment_id: 'd-3', outcome: 'failed', reason: 'deployment failed' } })
       .thenEmits(
         { type: 'release.application_failed', data: { ...ref, product: 'billing', version: '1.4.0', deployment_id: 'd-3', reason: 'deployment failed' } },
-        { type: 'release.failed', data: { ...ref, reason: 'billing 1.4.0: deployment failed', roll_back: [apps[1]!, apps[0]!] } },
+        {
+          type: 'release.failed',
+          data: {
+            ...ref,
+            reason: 'billing 1.4.0: deployment failed',
+            roll_back: [
+              { product: 'web', from_version: '3.1.0', to_version: '3.0.0' },
+              { product: 'api', from_version: '2.0.0', to_version: null },
+            ],
+          },
+        },
       );
   });
 
@@ -81,7 +104,7 @@ describe('release decider', () => {
   });
 
   it('cancels an unfinished release once', () => {
-    const cancelled: ReleaseEvent = { type: 'release.cancelled', data: { ...ref, cancelled_by: 'token:bob', reason: null, roll_back: [apps[0]!] } };
+    const cancelled: ReleaseEvent = { type: 'release.cancelled', data: { ...ref, cancelled_by: 'token:bob', reason: null, roll_back: [{ product: 'api', from_version: '2.0.0', to_version: '1.0.0' }] } };
     given(created(), started, dispatched('api', '2.0.0', 'd-1'), completed('api', '2.0.0', 'd-1')).when({ type: 'CancelRelease', data: { cancelled_by: 'token:bob' } }).thenEmits(cancelled);
     given(created(), cancelled).when({ type: 'CancelRelease', data: { cancelled_by: 'token:bob' } }).thenFails(ReleaseConflict, /already cancelled/);
   });

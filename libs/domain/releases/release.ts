@@ -19,13 +19,16 @@ export type ReleasePlanned = DomainEvent<
 export type ReleaseApproved = DomainEvent<'release.approved', ReleaseRef & { approver: string }>;
 export type ReleaseRejected = DomainEvent<'release.rejected', ReleaseRef & { approver: string; comment: string | null }>;
 export type ReleaseStarted = DomainEvent<'release.started', ReleaseRef>;
-export type ReleaseApplicationDispatched = DomainEvent<'release.application_dispatched', ReleaseRef & ReleaseApplication & { deployment_id: string }>;
+/** `previous_version`: what ran in the environment before (null: nothing), the version a rollback restores. */
+export type ReleaseApplicationDispatched = DomainEvent<'release.application_dispatched', ReleaseRef & ReleaseApplication & { deployment_id: string; previous_version: string | null }>;
+/** An application to roll back to the version it replaced. */
+export type RollBackTarget = { product: string; from_version: string; to_version: string | null };
 export type ReleaseApplicationCompleted = DomainEvent<'release.application_completed', ReleaseRef & ReleaseApplication & { deployment_id: string }>;
 export type ReleaseApplicationFailed = DomainEvent<'release.application_failed', ReleaseRef & ReleaseApplication & { deployment_id: string | null; reason: string }>;
 export type ReleaseCompleted = DomainEvent<'release.completed', ReleaseRef>;
-/** `roll_back`: the applications already deployed, newest first, for the saga to roll back. */
-export type ReleaseFailed = DomainEvent<'release.failed', ReleaseRef & { reason: string; roll_back: ReleaseApplication[] }>;
-export type ReleaseCancelled = DomainEvent<'release.cancelled', ReleaseRef & { cancelled_by: string; reason: string | null; roll_back: ReleaseApplication[] }>;
+/** `roll_back`: the applications already deployed that changed the environment, newest first, for the saga to roll back. */
+export type ReleaseFailed = DomainEvent<'release.failed', ReleaseRef & { reason: string; roll_back: RollBackTarget[] }>;
+export type ReleaseCancelled = DomainEvent<'release.cancelled', ReleaseRef & { cancelled_by: string; reason: string | null; roll_back: RollBackTarget[] }>;
 export type ReleaseEvent =
   | ReleasePlanned
   | ReleaseApproved
@@ -60,7 +63,7 @@ export type ApproveRelease = { type: 'ApproveRelease'; data: { approver: string 
 export type RejectRelease = { type: 'RejectRelease'; data: { approver: string; comment?: string } };
 /** Asked by the saga when the release may be due; starts it only if approved and its time has come. */
 export type StartRelease = { type: 'StartRelease'; data: Record<string, never> };
-export type RecordDispatch = { type: 'RecordDispatch'; data: { product: string; deployment_id: string } };
+export type RecordDispatch = { type: 'RecordDispatch'; data: { product: string; deployment_id: string; previous_version: string | null } };
 export type RecordOutcome = { type: 'RecordOutcome'; data: { product: string; deployment_id: string | null; outcome: 'completed' | 'failed'; reason?: string } };
 export type CancelRelease = { type: 'CancelRelease'; data: { cancelled_by: string; reason?: string } };
 export type ReleaseCommand = CreateRelease | ApproveRelease | RejectRelease | StartRelease | RecordDispatch | RecordOutcome | CancelRelease;
@@ -73,7 +76,7 @@ export type ReleaseState = {
   readonly startTime: string | null;
   readonly approvalsRequired: number;
   readonly approvers: readonly string[];
-  readonly applications: readonly (ReleaseApplication & { status: ApplicationStatus; deployment_id: string | null })[];
+  readonly applications: readonly (ReleaseApplication & { status: ApplicationStatus; deployment_id: string | null; previous_version: string | null })[];
 };
 export const initialReleaseState: ReleaseState = { id: null, status: null, environment: null, createdBy: null, startTime: null, approvalsRequired: 0, approvers: [], applications: [] };
 
@@ -92,10 +95,11 @@ export class ReleaseConflict extends DomainError {
 }
 
 const FINISHED: readonly ReleaseStatus[] = ['completed', 'failed', 'cancelled', 'rejected'];
-const deployed = (state: ReleaseState): ReleaseApplication[] =>
+/** Completed applications that changed what runs (a redeploy of the running version changed nothing), newest first. */
+const deployed = (state: ReleaseState): RollBackTarget[] =>
   state.applications
-    .filter((a) => a.status === 'completed')
-    .map(({ product, version }) => ({ product, version }))
+    .filter((a) => a.status === 'completed' && a.previous_version !== a.version)
+    .map((a) => ({ product: a.product, from_version: a.version, to_version: a.previous_version }))
     .reverse();
 
 const current = (state: ReleaseState) => state.applications.find((a) => a.status === 'deploying');
@@ -144,7 +148,7 @@ export const decideRelease = (command: ReleaseCommand, state: ReleaseState, now:
     case 'RecordDispatch': {
       const app = state.applications.find((a) => a.product === command.data.product);
       if (state.status !== 'deploying' || !app || app.status !== 'pending' || current(state)) return [];
-      return [{ type: 'release.application_dispatched', data: { ...ref, product: app.product, version: app.version, deployment_id: command.data.deployment_id } }];
+      return [{ type: 'release.application_dispatched', data: { ...ref, product: app.product, version: app.version, deployment_id: command.data.deployment_id, previous_version: command.data.previous_version } }];
     }
     case 'RecordOutcome': {
       const { product, deployment_id, outcome } = command.data;
@@ -173,9 +177,9 @@ export const decideRelease = (command: ReleaseCommand, state: ReleaseState, now:
   }
 };
 
-const setApplication = (state: ReleaseState, product: string, status: ApplicationStatus, deploymentId?: string | null): ReleaseState => ({
+const setApplication = (state: ReleaseState, product: string, status: ApplicationStatus, dispatch?: { deployment_id: string; previous_version: string | null }): ReleaseState => ({
   ...state,
-  applications: state.applications.map((a) => (a.product === product ? { ...a, status, deployment_id: deploymentId === undefined ? a.deployment_id : deploymentId } : a)),
+  applications: state.applications.map((a) => (a.product === product ? { ...a, status, ...dispatch } : a)),
 });
 
 const skipPending = (state: ReleaseState): ReleaseState['applications'] => state.applications.map((a) => (a.status === 'pending' ? { ...a, status: 'skipped' } : a));
@@ -192,7 +196,7 @@ export const evolveRelease = (state: ReleaseState, event: ReleaseEvent): Release
         startTime: data.start_time,
         approvalsRequired: data.approvals_required,
         approvers: [],
-        applications: data.applications.map((a) => ({ ...a, status: 'pending', deployment_id: null })),
+        applications: data.applications.map((a) => ({ ...a, status: 'pending', deployment_id: null, previous_version: null })),
       };
     }
     case 'release.approved': {
@@ -204,7 +208,7 @@ export const evolveRelease = (state: ReleaseState, event: ReleaseEvent): Release
     case 'release.started':
       return { ...state, status: 'deploying' };
     case 'release.application_dispatched':
-      return setApplication(state, event.data.product, 'deploying', event.data.deployment_id);
+      return setApplication(state, event.data.product, 'deploying', { deployment_id: event.data.deployment_id, previous_version: event.data.previous_version });
     case 'release.application_completed':
       return setApplication(state, event.data.product, 'completed');
     case 'release.application_failed':
