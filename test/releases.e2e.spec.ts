@@ -116,6 +116,18 @@ describe('releases (HTTP, real app)', () => {
     expect((await server.request('GET', '/deployments/?product=web&environment=production&limit=1')).body.items[0].version).toBe('1.0.0');
   });
 
+  it('cancelling a deploying release stops its in-flight deployment', async () => {
+    // staging has the default external executor: the deployment waits for CI reports that never come.
+    const created = await server.request('POST', '/api/v1/releases', { name: 'to staging', environment: 'staging', applications: [{ name: 'api', version: '2.0.0' }, { name: 'web', version: '2.0.0' }] });
+    await eventually(async () => expect((await view(created.body.release_id)).applications[0].status).toBe('deploying'), { within: 5_000 });
+    const cancelled = await server.request('POST', `/api/v1/releases/${created.body.release_id}/cancel`);
+    expect(cancelled.body.applications.map((a: { status: string }) => a.status)).toEqual(['deploying', 'skipped']);
+    const deploymentId = cancelled.body.applications[0].deployment_id;
+    // Already handed to the executor: the cancel is requested from it (the executor's webhook says cancel).
+    await eventually(async () => expect((await server.request('GET', `/deployments/${deploymentId}`)).body).toMatchObject({ status: 'pending', phase: 'cancel_requested' }), { within: 5_000 });
+    expect((await server.request('GET', '/deployments/?product=web&environment=staging')).body.items).toEqual([]);
+  });
+
   it('runs from the CLI: create --wait exits non-zero when the release fails, naming the application', async () => {
     const env = { SHIPLOG_URL: server.url, SHIPLOG_TOKEN: TEST_ADMIN_TOKEN };
     const ok = await runCli(['release', 'create', 'small', '-e', 'production', '--app', 'api@2.0.0', '--wait'], env);
