@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { CliExit, EXIT_REJECTED, EXIT_UNREACHABLE } from '../exit';
 import type { CliIo } from '../program';
-import { callServer, withServerOptions, type ServerOptions } from './server-call';
+import { callServer, pollUntilFinished, withServerOptions, withWait, type ServerOptions } from './server-call';
 
 type Accepted = { deployment_id: string | null; status: string; phase: string | null };
 type Deployment = { id: string; product: string; environment: string; version: string; status: string; phase: string | null; kind: string; extra_metadata: { error?: string } };
@@ -12,29 +12,16 @@ const TERMINAL = ['completed', 'failed', 'aborted'];
 const describe = (verb: string, accepted: Accepted) =>
   `${verb}: deployment ${accepted.deployment_id ?? '-'} is ${accepted.status}${accepted.phase ? ` (${accepted.phase.replace('_', ' ')})` : ''}\n`;
 
-/** Polls the deployment until it finishes; exit code 0 only when it completed. */
-const waitFor = async (io: CliIo, options: ServerOptions, id: string, timeoutSeconds: number): Promise<void> => {
-  const deadline = Date.now() + timeoutSeconds * 1000;
-  let last = '';
-  for (;;) {
-    const deployment = (await callServer(io, options, 'GET', `/deployments/${encodeURIComponent(id)}`)) as Deployment;
-    const state = `${deployment.status}${deployment.phase ? ` (${deployment.phase})` : ''}`;
-    if (state !== last) io.err(`  ${deployment.product} ${deployment.version} → ${deployment.environment}: ${state}\n`);
-    last = state;
-    if (TERMINAL.includes(deployment.status)) {
-      if (deployment.status === 'completed') return;
-      throw new CliExit(EXIT_REJECTED, `shiplog: deployment ${id} ${deployment.status}${deployment.extra_metadata.error ? `: ${deployment.extra_metadata.error}` : ''}\n`);
-    }
-    if (Date.now() > deadline) throw new CliExit(EXIT_REJECTED, `shiplog: deployment ${id} still ${state} after ${timeoutSeconds} s\n`);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-  }
-};
-
-const withWait = (command: Command) => command.option('--wait', 'wait until the deployment finishes; exit non-zero unless it completed').option('--timeout <seconds>', 'with --wait: give up after this long', '1800');
+const describeDeployment = (deployment: Deployment) =>
+  `  ${deployment.product} ${deployment.version} → ${deployment.environment}: ${deployment.status}${deployment.phase ? ` (${deployment.phase})` : ''}\n`;
+const deploymentOutcome = (deployment: Deployment): null | true | string =>
+  !TERMINAL.includes(deployment.status) ? null : deployment.status === 'completed' ? true : `${deployment.status}${deployment.extra_metadata.error ? `: ${deployment.extra_metadata.error}` : ''}`;
 
 const finish = async (io: CliIo, options: ServerOptions & { wait?: boolean; timeout?: string }, verb: string, accepted: Accepted) => {
   io.out(describe(verb, accepted));
-  if (options.wait && accepted.deployment_id) await waitFor(io, options, accepted.deployment_id, Number(options.timeout ?? 1800));
+  if (!options.wait || !accepted.deployment_id) return;
+  const id = accepted.deployment_id;
+  await pollUntilFinished(io, options, `/deployments/${encodeURIComponent(id)}`, { name: `deployment ${id}`, describe: describeDeployment, outcome: deploymentOutcome }, Number(options.timeout ?? 1800));
 };
 
 /** Streams `GET …/logs?follow=1` (Server-Sent Events) to stdout until the deployment ends. */
@@ -66,7 +53,7 @@ const followLogs = async (io: CliIo, options: ServerOptions, id: string): Promis
 
 /** Operator commands: deploy, cancel, rollback, promote, approve/reject, unpin, status, logs. */
 export const operateCommands = (io: CliIo): Command[] => [
-  withWait(withServerOptions(new Command('deploy').description('deploy a version to an environment')))
+  withWait(withServerOptions(new Command('deploy').description('deploy a version to an environment')), 'deployment', 1800)
     .argument('<product>')
     .argument('<version>')
     .requiredOption('-e, --env <environment>', 'target environment')
@@ -85,7 +72,7 @@ export const operateCommands = (io: CliIo): Command[] => [
       io.out(describe('cancel', (await callServer(io, options, 'POST', `/api/deployments/${encodeURIComponent(id)}/cancel`, options.reason ? { reason: options.reason } : {})) as Accepted));
     }),
 
-  withWait(withServerOptions(new Command('rollback').description('roll a product back in an environment (default: to the previous successful version); pins the lane')))
+  withWait(withServerOptions(new Command('rollback').description('roll a product back in an environment (default: to the previous successful version); pins the lane')), 'deployment', 1800)
     .argument('<product>')
     .requiredOption('-e, --env <environment>')
     .option('--version <version>', 'a version that completed there before')
@@ -95,7 +82,7 @@ export const operateCommands = (io: CliIo): Command[] => [
       await finish(io, options, 'rollback', (await callServer(io, options, 'POST', `/api/v1/environments/${encodeURIComponent(options.env)}/rollback`, body)) as Accepted);
     }),
 
-  withWait(withServerOptions(new Command('promote').description('promote the version completed in one environment to the next')))
+  withWait(withServerOptions(new Command('promote').description('promote the version completed in one environment to the next')), 'deployment', 1800)
     .argument('<product>')
     .requiredOption('--from <environment>')
     .requiredOption('--to <environment>')

@@ -1,7 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { CliExit, EXIT_REJECTED } from '../exit';
 import type { CliIo } from '../program';
-import { callServer, withServerOptions, type ServerOptions } from './server-call';
+import { callServer, pollUntilFinished, withServerOptions, withWait, type ServerOptions } from './server-call';
 
 type Release = {
   release_id: string;
@@ -26,36 +25,22 @@ const parseApplication = (value: string, previous: { name: string; version: stri
   return [...previous, { name: value.slice(0, at), version: value.slice(at + 1) }];
 };
 
-/** Polls until the release finishes, printing each change; exit 0 only when it completed. */
-const waitFor = async (io: CliIo, options: ServerOptions, id: string, timeoutSeconds: number): Promise<void> => {
-  const deadline = Date.now() + timeoutSeconds * 1000;
-  let last = '';
-  for (;;) {
-    const release = (await callServer(io, options, 'GET', `/api/v1/releases/${encodeURIComponent(id)}`)) as Release;
-    const shown = render(release);
-    if (shown !== last) io.err(shown);
-    last = shown;
-    if (FINISHED.includes(release.status)) {
-      if (release.status === 'completed') return;
-      throw new CliExit(EXIT_REJECTED, `shiplog: release ${id} ${release.status}${release.reason ? `: ${release.reason}` : ''}\n`);
-    }
-    if (Date.now() > deadline) throw new CliExit(EXIT_REJECTED, `shiplog: release ${id} still ${release.status} after ${timeoutSeconds} s\n`);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-  }
-};
+const releaseOutcome = (release: Release): null | true | string =>
+  !FINISHED.includes(release.status) ? null : release.status === 'completed' ? true : `${release.status}${release.reason ? `: ${release.reason}` : ''}`;
 
 type WaitOptions = ServerOptions & { wait?: boolean; timeout?: string };
-const withWait = (command: Command) => command.option('--wait', 'wait until the release finishes; exit non-zero unless it completed').option('--timeout <seconds>', 'with --wait: give up after this long', '3600');
 const finish = async (io: CliIo, options: WaitOptions, release: Release) => {
   io.out(render(release));
-  if (options.wait) await waitFor(io, options, release.release_id, Number(options.timeout ?? 3600));
+  if (!options.wait) return;
+  const id = release.release_id;
+  await pollUntilFinished(io, options, `/api/v1/releases/${encodeURIComponent(id)}`, { name: `release ${id}`, describe: render, outcome: releaseOutcome }, Number(options.timeout ?? 3600));
 };
 
 /** `shiplog release create|status|approve|reject|cancel`: several applications shipped together (seed 002 §4). */
 export const releaseCommand = (io: CliIo): Command => {
   const release = new Command('release').description('releases: several applications deployed to one environment, in order, rolled back together');
   release.addCommand(
-    withWait(withServerOptions(new Command('create').description('create a release')))
+    withWait(withServerOptions(new Command('create').description('create a release')), 'release', 3600)
       .argument('<name>')
       .requiredOption('-e, --env <environment>', 'target environment')
       .requiredOption('--app <name@version>', 'an application (repeat, in deployment order)', parseApplication)
@@ -67,7 +52,7 @@ export const releaseCommand = (io: CliIo): Command => {
       }),
   );
   release.addCommand(
-    withWait(withServerOptions(new Command('status').description("a release and each application's progress")))
+    withWait(withServerOptions(new Command('status').description("a release and each application's progress")), 'release', 3600)
       .argument('<release-id>')
       .action(async (id: string, options: WaitOptions) => finish(io, options, (await callServer(io, options, 'GET', `/api/v1/releases/${encodeURIComponent(id)}`)) as Release)),
   );

@@ -48,3 +48,33 @@ export const callServer = async (
   if (response.status >= 400) throw new CliExit(EXIT_REJECTED, `shiplog: rejected by the server\n${describeProblem(response.status, response.body)}\n`);
   return response.body;
 };
+
+/** `--wait` with `--timeout <seconds>` for commands that can follow what they started. */
+export const withWait = (command: Command, what: string, defaultTimeoutSeconds: number): Command =>
+  command.option('--wait', `wait until the ${what} finishes; exit non-zero unless it completed`).option('--timeout <seconds>', 'with --wait: give up after this long', String(defaultTimeoutSeconds));
+
+/**
+ * Polls `path` every second, printing each change of `describe` to stderr, until `outcome` says it finished:
+ * `null` while running, `true` on success, else the failure (exit 2). Gives up (exit 2) after the timeout.
+ */
+export const pollUntilFinished = async <T>(
+  io: CliIo,
+  options: ServerOptions,
+  path: string,
+  watch: { name: string; describe: (resource: T) => string; outcome: (resource: T) => null | true | string },
+  timeoutSeconds: number,
+): Promise<void> => {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  let last = '';
+  for (;;) {
+    const resource = (await callServer(io, options, 'GET', path)) as T;
+    const shown = watch.describe(resource);
+    if (shown !== last) io.err(shown);
+    last = shown;
+    const outcome = watch.outcome(resource);
+    if (outcome === true) return;
+    if (outcome !== null) throw new CliExit(EXIT_REJECTED, `shiplog: ${watch.name} ${outcome}\n`);
+    if (Date.now() > deadline) throw new CliExit(EXIT_REJECTED, `shiplog: ${watch.name} still running after ${timeoutSeconds} s: ${shown.trim()}\n`);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+};

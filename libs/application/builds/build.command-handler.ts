@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { BuildCommand } from '../../domain/builds/build.commands';
-import { buildOfReport, decideBuild, evolveBuild, initialBuildState } from '../../domain/builds/build.decider';
+import { BUILD_MODEL, buildOfReport, decideBuild } from '../../domain/builds/build.decider';
 import { buildStream, type BuildEvent } from '../../domain/builds/build.events';
 import type { Clock, IdGenerator } from '../../domain/shared/time';
 import { EVENT_STORE, type EventStore, type Recorded } from '../../event-store/event-store.port';
@@ -23,8 +23,6 @@ export class BuildCommandEnvelope extends Command<BuildOutcome> {
   }
 }
 
-const BUILD = { initialState: initialBuildState, evolve: evolveBuild };
-
 @CommandHandler(BuildCommandEnvelope)
 export class BuildCommandHandler implements ICommandHandler<BuildCommandEnvelope> {
   private readonly cache = new StreamStateCache();
@@ -44,7 +42,7 @@ export class BuildCommandHandler implements ICommandHandler<BuildCommandEnvelope
       this.store,
       this.cache,
       stream,
-      BUILD,
+      BUILD_MODEL,
       (build) => decideBuild(command, build, { now: this.clock.now(), newBuildId: () => this.ids.next() }),
       { ...meta, requestHash: requestHash(command) },
     );

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { evolveBuild, initialBuildState } from '../../domain/builds/build.decider';
+import { BUILD_MODEL } from '../../domain/builds/build.decider';
 import { buildStream } from '../../domain/builds/build.events';
 import type { ApproveDeployment, CancelDeployment, DispatchDeployment, RejectDeployment, UnpinLane } from '../../domain/deployments/lane.commands';
 import { decideLane } from '../../domain/deployments/lane.decider';
@@ -107,7 +107,7 @@ export class DeploymentRequests {
 
   /** A completed build, or an earlier deployment of the version anywhere. */
   private async versionKnown(product: string, version: string, lane: LaneState): Promise<boolean> {
-    if ((await loadStream(this.store, this.builds, buildStream(product, version), { initialState: initialBuildState, evolve: evolveBuild })).state.completed) return true;
+    if ((await loadStream(this.store, this.builds, buildStream(product, version), BUILD_MODEL)).state.completed) return true;
     if (lane.inFlight?.version === version || lane.finished.some((d) => d.version === version)) return true;
     return (await this.deployments.list({ product, version }, 1, null)).items.length > 0;
   }

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { buildStream } from '../../domain/builds/build.events';
-import { evolveBuild, initialBuildState } from '../../domain/builds/build.decider';
+import { BUILD_MODEL } from '../../domain/builds/build.decider';
 import type { ReportDeploymentStatus } from '../../domain/deployments/lane.commands';
 import { decideLane, deploymentOfReport } from '../../domain/deployments/lane.decider';
 import { laneStream, type LaneEvent } from '../../domain/deployments/lane.events';
@@ -37,8 +37,6 @@ export class LaneCommandEnvelope extends Command<LaneOutcome> {
   }
 }
 
-const BUILD = { initialState: initialBuildState, evolve: evolveBuild };
-
 @CommandHandler(LaneCommandEnvelope)
 export class LaneCommandHandler implements ICommandHandler<LaneCommandEnvelope> {
   private readonly cache = new StreamStateCache();
@@ -61,7 +59,7 @@ export class LaneCommandHandler implements ICommandHandler<LaneCommandEnvelope> 
       meta,
     );
     const stream = laneStream(report.product, report.environment);
-    const build = await loadStream(this.store, this.cache, buildStream(report.product, report.version), BUILD);
+    const build = await loadStream(this.store, this.cache, buildStream(report.product, report.version), BUILD_MODEL);
     const result = await this.lanes.execute(
       report.product,
       report.environment,

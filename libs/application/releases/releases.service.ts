@@ -122,7 +122,7 @@ export const releaseSaga = (deps: { commands: CommandBus; releases: ReleasesServ
   const meta = (event: RecordedEvent, step: string) => ({ ...sagaMeta('release', event), idempotencyKey: `${event.id}:release:${step}` });
 
   /** Refusals (nothing to cancel, nothing to roll back to) are logged: the other steps still go ahead. */
-  const attempt = async (releaseId: string, step: () => Promise<unknown>) => {
+  const tolerating = async (releaseId: string, step: () => Promise<unknown>) => {
     try {
       await step();
     } catch (error) {
@@ -131,7 +131,7 @@ export const releaseSaga = (deps: { commands: CommandBus; releases: ReleasesServ
     }
   };
   const rollBack = (releaseId: string, event: RecordedEvent, environment: string, target: RollBackTarget, reason: string) =>
-    attempt(releaseId, async () => {
+    tolerating(releaseId, async () => {
       if (target.to_version === null) return log(`release ${releaseId}: ${target.product} ran nothing before ${target.from_version}; left as is`);
       await commands.execute(new RollbackCommand({ product: target.product, environment, version: target.to_version, reason }, meta(event, `rollback:${target.product}`)));
     });
@@ -174,7 +174,7 @@ export const releaseSaga = (deps: { commands: CommandBus; releases: ReleasesServ
     if (recorded.kind === 'unchanged') {
       // The release stopped meanwhile (cancelled): this deployment must not go ahead.
       const id = deploymentId;
-      await attempt(releaseId, () => commands.execute(new LaneActionCommand({ type: 'CancelDeployment', data: { product: next.product, environment, deployment_id: id, reason: `release ${releaseId} stopped` } }, meta(event, `orphan:${next.product}`))));
+      await tolerating(releaseId, () => commands.execute(new LaneActionCommand({ type: 'CancelDeployment', data: { product: next.product, environment, deployment_id: id, reason: `release ${releaseId} stopped` } }, meta(event, `orphan:${next.product}`))));
     }
   };
 
@@ -184,7 +184,7 @@ export const releaseSaga = (deps: { commands: CommandBus; releases: ReleasesServ
     const inFlight = state.applications.find((a) => a.status === 'deploying');
     if (inFlight?.deployment_id) {
       const id = inFlight.deployment_id;
-      await attempt(releaseId, () => commands.execute(new LaneActionCommand({ type: 'CancelDeployment', data: { product: inFlight.product, environment, deployment_id: id, reason } }, meta(event, `cancel:${inFlight.product}`))));
+      await tolerating(releaseId, () => commands.execute(new LaneActionCommand({ type: 'CancelDeployment', data: { product: inFlight.product, environment, deployment_id: id, reason } }, meta(event, `cancel:${inFlight.product}`))));
     }
     for (const target of targets) await rollBack(releaseId, event, environment, target, reason);
   };
@@ -193,17 +193,18 @@ export const releaseSaga = (deps: { commands: CommandBus; releases: ReleasesServ
   const deploymentEnded = async (event: RecordedEvent) => {
     const { product, environment, deployment_id, version } = event.data as LaneFacts;
     const { state: lane } = await lanes.load(product, environment);
-    const attempt_ = lane.finished.find((d) => d.id === deployment_id);
-    const releaseId = attempt_?.request?.releaseId;
-    if (!releaseId || attempt_?.isRollback) return;
+    const releaseId = lane.finished.find((d) => d.id === deployment_id)?.request?.releaseId;
+    if (!releaseId) return;
     const outcome = event.type === 'deployment.completed' ? 'completed' : 'failed';
     const aborted = (event.data as { reason?: string }).reason;
     const reason = event.type === 'deployment.aborted' ? `deployment aborted${aborted ? ` (${aborted})` : ''}` : 'deployment failed';
     const recorded = await releases.execute(releaseId, { type: 'RecordOutcome', data: { product, deployment_id, outcome, reason } }, meta(event, 'outcome'));
     const release = recorded.kind === 'unchanged' ? recorded.state : null;
-    if (!release || outcome !== 'completed' || !['cancelled', 'failed', 'rejected'].includes(release.status ?? '')) return;
-    const app = release.applications.find((a) => a.product === product);
-    const previous = app?.deployment_id === deployment_id ? app.previous_version : (lane.finished.filter((d) => d.status === 'completed' && d.id !== deployment_id).at(-1)?.version ?? null);
+    if (outcome !== 'completed' || (release?.status !== 'cancelled' && release?.status !== 'failed')) return;
+    // What ran before: recorded at dispatch, or (a deployment the release never recorded) the lane's previous completion.
+    const app = release.applications.find((a) => a.deployment_id === deployment_id);
+    if (app && app.status !== 'deploying') return; // recorded before the release stopped: its roll_back list has it
+    const previous = app ? app.previous_version : (lane.finished.findLast((d) => d.status === 'completed' && d.id !== deployment_id)?.version ?? null);
     if (previous !== version) await rollBack(releaseId, event, environment, { product, from_version: version, to_version: previous }, `release ${releaseId} stopped before ${product} ${version} completed`);
   };
 

@@ -73,3 +73,6 @@ export const evolveBuild = (build: BuildState, event: BuildEvent | ArtifactEvent
 };
 
 export const buildOfReport = (build: BuildState): string | null => build.open?.id ?? build.last?.id ?? null;
+
+/** The build stream's state model (initial state + evolve), for loading a build stream. */
+export const BUILD_MODEL = { initialState: initialBuildState, evolve: evolveBuild };
