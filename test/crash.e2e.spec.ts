@@ -1,27 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually } from '../libs/testing/eventually';
-import { ROOT } from './support/cli';
-import { removeDataDir, startServer, TEST_ADMIN_TOKEN, type RunningServer } from './support/server';
-
-/** Starts the built server as its own process group, so a crash can take its command children down with it. */
-const spawnServer = (dataDir: string): Promise<{ child: ChildProcess; url: string }> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'dist/apps/server/main.js')], {
-      env: { PATH: process.env['PATH'] ?? '', PORT: '0', HOST: '127.0.0.1', SHIPLOG_DATA_DIR: dataDir, SHIPLOG_ADMIN_TOKEN: TEST_ADMIN_TOKEN, LOG_LEVEL: 'log' },
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const port = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1];
-      if (port) resolve({ child, url: `http://127.0.0.1:${port}` });
-    });
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
-  });
+import { removeDataDir, spawnServer, startServer, TEST_ADMIN_TOKEN, type RunningServer } from './support/server';
 
 describe('a crash of the server process (kill -9) while a command deployment runs', () => {
   let dataDir: string;

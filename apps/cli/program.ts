@@ -4,6 +4,7 @@ import { artifactsCommand } from './commands/artifacts';
 import { auditCommand } from './commands/audit';
 import { checkCommand } from './commands/check';
 import { metricsCommand } from './commands/metrics';
+import { migrateCommand } from './commands/migrate';
 import { operateCommands } from './commands/operate';
 import { projectionsCommand } from './commands/projections';
 import { tokensCommand } from './commands/tokens';
@@ -30,6 +31,7 @@ export const buildProgram = (io: CliIo): Command => {
   program.addCommand(tokensCommand(io));
   program.addCommand(auditCommand(io));
   program.addCommand(projectionsCommand(io));
+  program.addCommand(migrateCommand(io));
   program.addCommand(metricsCommand(io));
   program.addCommand(checkCommand(io));
   program.addCommand(artifactsCommand(io));

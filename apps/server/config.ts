@@ -1,4 +1,6 @@
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { redactUrl } from '../../libs/shared/urls';
 
 export type LogLevel = 'error' | 'warn' | 'log' | 'debug' | 'verbose';
 
@@ -25,6 +27,14 @@ export type ServerConfig = {
   authFailuresPerMinute: number;
   /** SHIPLOG_REACTORS=off runs no sagas, executors, timers or deliveries (maintenance, replays). */
   reactorsEnabled: boolean;
+  /** EVENTSTORE_URL (esdb://…): events in EventStoreDB instead of the embedded SQLite store. */
+  eventStoreUrl: string | null;
+  /** MONGODB_URL (mongodb://…, a replica set): read models in MongoDB instead of SQLite. */
+  mongoUrl: string | null;
+  /** SHIPLOG_INSTANCE_ID: this replica's name in the reactors lease (default host:pid). */
+  instanceId: string;
+  /** SHIPLOG_LEASE_TTL_MS: how long the active replica's lease lasts without renewal (renewed every third of it). */
+  leaseTtlMs: number;
   /** The URL pipelines reach Shiplog at, named in executor webhooks. */
   publicUrl: string | null;
   /** Working directory of `command` executors. */
@@ -49,6 +59,12 @@ const integer = (name: string, raw: string | undefined, fallback: number, min: n
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
   return value;
+};
+
+const url = (name: string, raw: string | undefined, schemes: readonly string[]): string | null => {
+  if (raw === undefined || raw === '') return null;
+  if (!schemes.some((scheme) => raw.startsWith(`${scheme}//`))) throw new ConfigError(`${name} must start with ${schemes.map((s) => `${s}//`).join(' or ')}, got "${redactUrl(raw)}"`);
+  return raw;
 };
 
 /** Reads the environment once at start; a bad value stops the start with a message naming the variable. */
@@ -95,6 +111,10 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): ServerConfig =
     authFailuresPerMinute: integer('SHIPLOG_AUTH_FAILURES_PER_MINUTE', env['SHIPLOG_AUTH_FAILURES_PER_MINUTE'], 30, 1, 1_000_000),
     reactorsEnabled: flag('SHIPLOG_REACTORS', env['SHIPLOG_REACTORS'], true),
     publicUrl: env['SHIPLOG_PUBLIC_URL'] || null,
+    eventStoreUrl: url('EVENTSTORE_URL', env['EVENTSTORE_URL'], ['esdb:', 'esdb+discover:']),
+    mongoUrl: url('MONGODB_URL', env['MONGODB_URL'], ['mongodb:', 'mongodb+srv:']),
+    instanceId: env['SHIPLOG_INSTANCE_ID'] || `${hostname()}:${process.pid}`,
+    leaseTtlMs: integer('SHIPLOG_LEASE_TTL_MS', env['SHIPLOG_LEASE_TTL_MS'], 15_000, 300, 600_000),
     executorCwd: resolve(env['SHIPLOG_EXECUTOR_CWD'] ?? '.'),
     cancelGraceMs: integer('SHIPLOG_CANCEL_GRACE_MS', env['SHIPLOG_CANCEL_GRACE_MS'], 10_000, 0, 600_000),
     webhookMaxAttempts: integer('SHIPLOG_WEBHOOK_MAX_ATTEMPTS', env['SHIPLOG_WEBHOOK_MAX_ATTEMPTS'], 10, 1, 100),

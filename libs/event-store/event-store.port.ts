@@ -1,3 +1,5 @@
+import type { LeaseFence } from './lease.port';
+
 /** Who caused an event: auditors can always answer "who" (DESIGN §3, §6). */
 export type Actor = { kind: 'token' | 'slack' | 'system' | 'ci' | 'anonymous'; id: string; name: string };
 
@@ -77,6 +79,8 @@ export type SubscribeOptions = {
   fromPosition?: number;
   /** Store the checkpoint under this name in the event store after each handled batch (at-least-once delivery). */
   checkpointName?: string;
+  /** Checkpoint writes succeed only while this lease term is held (see lease.port.ts). */
+  fence?: LeaseFence;
   batchSize?: number;
   handler: SubscriptionHandler;
   onError?: (error: unknown, attempt: number) => void;
@@ -115,6 +119,15 @@ export interface EventStore {
   /** Wake-up signal for in-process subscribers; returns the unsubscribe function. */
   onAppended(listener: (position: number) => void): () => void;
   close(): Promise<void>;
+}
+
+/**
+ * Copies recorded events as they are — ids, streams, revisions, timestamps, schema versions, payloads and hashes —
+ * in the given (global) order; positions are the target's own. Used by `shiplog migrate`. Refuses an event whose
+ * revision does not follow its stream's head or whose prevHash is not the head's hash, so a copy keeps the chain.
+ */
+export interface EventImporter {
+  importEvents(events: readonly RecordedEvent[]): Promise<void>;
 }
 
 export const EVENT_STORE = Symbol('EventStore');

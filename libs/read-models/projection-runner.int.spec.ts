@@ -111,4 +111,31 @@ describe('projection runner with the deployments projection (SQLite)', () => {
     const { position } = await append(lifecycle('started', 'd1', '1.0.0', '2026-11-23T10:00:00.000Z'));
     expect(await runner.waitFor(position, 200)).toBe(true);
   });
+
+  it('shares one read store with a second instance: each batch is applied once, both instances catch up', async () => {
+    await start();
+    const secondStore = new SqliteReadStore(join(dir, 'read.db'));
+    const second = new ProjectionRunner(store, secondStore, [deploymentsProjection, buildsProjection]);
+    await second.start();
+    try {
+      let position = 0;
+      for (let i = 0; i < 20; i++) {
+        const id = `d${i}`;
+        ({ position } = await append(lifecycle('started', id, `1.0.${i}`, `2026-11-23T10:${String(i).padStart(2, '0')}:00.000Z`), lifecycle('completed', id, `1.0.${i}`, `2026-11-23T10:${String(i).padStart(2, '0')}:30.000Z`)));
+      }
+      expect(await runner.waitFor(position, 5_000)).toBe(true);
+      expect(await second.waitFor(position, 5_000)).toBe(true);
+      const shared = await dump();
+      await stop();
+      await second.stop();
+      await secondStore.close();
+      for (const file of ['read.db', 'read.db-wal', 'read.db-shm']) await rm(join(dir, file), { force: true });
+      await start();
+      expect(await runner.waitFor(position, 5_000)).toBe(true);
+      expect(await dump()).toEqual(shared);
+    } finally {
+      await second.stop();
+      await secondStore.close();
+    }
+  });
 });

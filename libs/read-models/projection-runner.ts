@@ -93,11 +93,15 @@ export class ProjectionRunner {
   }
 
   private async project(projection: Projection, handles: ReadonlySet<string>, events: readonly RecordedEvent[]): Promise<void> {
-    const position = events[events.length - 1]!.position;
-    await this.readStore.commit(projection.name, position, async (tx) => {
-      for (const event of events) if (handles.has(event.type)) await projection.apply(tx, event);
+    const from = this.positions.get(projection.name) ?? 0;
+    const fresh = events.filter((event) => event.position > from);
+    if (fresh.length === 0) return;
+    const to = fresh[fresh.length - 1]!.position;
+    const committed = await this.readStore.commit(projection.name, { from, to }, async (tx) => {
+      for (const event of fresh) if (handles.has(event.type)) await projection.apply(tx, event);
     });
-    this.positions.set(projection.name, position);
+    // Another instance projected past `from` first: adopt its checkpoint; events up to it are already applied.
+    this.positions.set(projection.name, committed ? to : ((await this.readStore.checkpoint(projection.name)) ?? from));
     this.errors.delete(projection.name);
     this.releaseWaiters();
   }

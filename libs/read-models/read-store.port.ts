@@ -27,6 +27,8 @@ export interface ReadTx {
   delete(collection: string, id: string): void;
 }
 
+export type CheckpointMove = { from: number; to: number };
+
 export type ProjectionIdentity = { name: string; version: number; collections: readonly CollectionDef[] };
 
 /** A projection being rebuilt into fresh collections while the live ones keep serving. */
@@ -43,8 +45,12 @@ export interface ReadStore {
    * starts again from position 0 on empty collections.
    */
   prepare(projection: ProjectionIdentity): Promise<number>;
-  /** Runs `work` and commits its writes with the new checkpoint atomically. */
-  commit(projection: string, position: number, work: (tx: ReadTx) => Promise<void>): Promise<void>;
+  /**
+   * Runs `work` and commits its writes with the checkpoint moved from `from` to `to`, atomically — only when the
+   * stored checkpoint is still `from`. Several app instances may project into one store: the one that loses the
+   * race writes nothing, gets false, and resumes from the stored checkpoint (no event is applied twice).
+   */
+  commit(projection: string, checkpoint: CheckpointMove, work: (tx: ReadTx) => Promise<void>): Promise<boolean>;
   checkpoint(projection: string): Promise<number | null>;
   beginRebuild(projection: ProjectionIdentity): Promise<RebuildTarget>;
   get<T extends Doc>(collection: string, id: string): Promise<T | null>;

@@ -1,3 +1,4 @@
+import { describeContract, type ContractFactory } from './contract';
 import { WrongExpectedRevision, PartialDuplicateAppend } from '../event-store/errors';
 import type { EventStore, RecordedEvent } from '../event-store/event-store.port';
 import { GENESIS_HASH, verifyChain } from '../event-store/hash-chain';
@@ -10,7 +11,7 @@ export type EventStoreHarness = {
   cleanup(): Promise<void>;
 };
 
-export type HarnessFactory = (() => Promise<EventStoreHarness>) | { skip: string };
+export type HarnessFactory = ContractFactory<EventStoreHarness>;
 
 const evt = (type: string, data: object = {}, id?: string) => ({ type, data, ...(id ? { id } : {}) });
 
@@ -18,17 +19,8 @@ const evt = (type: string, data: object = {}, id?: string) => ({ type, data, ...
  * The behaviour every event store adapter must have (DESIGN §1). Each adapter's test file calls this with
  * a factory; an adapter whose server is not available passes `{ skip: reason }` and the reason is printed.
  */
-export const describeEventStoreContract = (adapter: string, factory: HarnessFactory): void => {
-  if ('skip' in factory) {
-    describe(`EventStore contract: ${adapter}`, () => {
-      it.skip(`skipped: ${factory.skip}`, () => undefined);
-    });
-    // Printed so a reader of the test log knows which adapter did not run, and why.
-    console.warn(`EventStore contract for ${adapter} skipped: ${factory.skip}`);
-    return;
-  }
-
-  describe(`EventStore contract: ${adapter}`, () => {
+export const describeEventStoreContract = (adapter: string, factory: HarnessFactory): void =>
+  describeContract('EventStore', adapter, factory, (factory) => {
     let harness: EventStoreHarness;
     let store: EventStore;
 
@@ -306,4 +298,4 @@ export const describeEventStoreContract = (adapter: string, factory: HarnessFact
       });
     });
   });
-};
+

@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,6 +8,7 @@ import { join } from 'node:path';
 import { createApp } from '../../apps/server/bootstrap';
 import { loadConfig } from '../../apps/server/config';
 import { eventually } from '../../libs/testing/eventually';
+import { ROOT } from './cli';
 
 /** The static admin token every test server accepts (SHIPLOG_ADMIN_TOKEN). */
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef0123456789';
@@ -80,3 +82,23 @@ export const dataFiles = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? dataFiles(join(dir, entry.name)) : [join(dir, entry.name)]));
 
 export const removeDataDir = (dir: string) => rm(dir, { recursive: true, force: true });
+
+/**
+ * Starts the built server (dist/) as its own process group — a real second process, so tests can kill -9 it
+ * (its command children die with the group) or run several replicas on one data dir.
+ */
+export const spawnServer = (dataDir: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'dist/apps/server/main.js')], {
+      env: { PATH: process.env['PATH'] ?? '', PORT: '0', HOST: '127.0.0.1', SHIPLOG_DATA_DIR: dataDir, SHIPLOG_ADMIN_TOKEN: TEST_ADMIN_TOKEN, LOG_LEVEL: 'log', ...env },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const port = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1];
+      if (port) resolve({ child, url: `http://127.0.0.1:${port}` });
+    });
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
+  });

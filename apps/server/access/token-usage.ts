@@ -36,7 +36,7 @@ export class TokenUsage {
     if (this.dirty.size === 0) return;
     const ids = [...this.dirty];
     this.dirty.clear();
-    await this.readStore.commit(USAGE.name, 0, async (tx) => {
+    await this.readStore.commit(USAGE.name, { from: 0, to: 0 }, async (tx) => {
       for (const id of ids) tx.put('token_usage', { id, last_used_at: this.lastUsed.get(id)! });
     });
   }

@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { EVENT_STORE, type EventStore } from '../../../libs/event-store/event-store.port';
 import { ProjectionRunner } from '../../../libs/read-models/projection-runner';
 import { ReactorRunner } from '../../../libs/application/reactors/reactor';
+import { ReactorsElection } from '../reactors/reactors.module';
 import { SERVER_CONFIG, type ServerConfig } from '../config';
 import { Access } from '../access/access.decorator';
 
@@ -16,6 +17,7 @@ export class HealthController {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly projections: ProjectionRunner,
     private readonly reactors: ReactorRunner,
+    private readonly election: ReactorsElection,
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
   ) {}
 
@@ -44,9 +46,12 @@ export class HealthController {
   private async reactorsStatus() {
     const indicator = this.indicators.check('reactors');
     if (!this.config.reactorsEnabled) return indicator.up({ enabled: false });
+    const election = this.election.status();
+    // A standby replica runs no reactors: it is healthy, and says which role it has.
+    if (election.role === 'standby') return indicator.up({ election });
     const statuses = await this.reactors.status();
     const reactors = Object.fromEntries(statuses.map(({ name, ...status }) => [name, status]));
-    return statuses.some((s) => s.error !== null) ? indicator.down({ reactors }) : indicator.up({ reactors });
+    return statuses.some((s) => s.error !== null) ? indicator.down({ election, reactors }) : indicator.up({ election, reactors });
   }
 
   /** Up while every projection runs; a failing one is reported with its error and lag. */

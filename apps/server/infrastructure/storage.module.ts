@@ -9,15 +9,20 @@ import type { Clock } from '../../../libs/domain/shared/time';
 import { EVENT_STORE, type EventStore } from '../../../libs/event-store/event-store.port';
 import { systemClock, uuidv7Generator } from '../../../libs/event-store/ids';
 import { createSerializer } from '../../../libs/event-store/serializer';
+import { EsdbEventStore } from '../../../libs/event-store/esdb/esdb-event-store';
 import { SqliteEventStore } from '../../../libs/event-store/sqlite/sqlite-event-store';
 import { SHIPLOG_UPCASTERS } from '../../../libs/event-store/upcasters';
 import { ProjectionRunner } from '../../../libs/read-models/projection-runner';
 import { READ_STORE, type ReadStore } from '../../../libs/read-models/read-store.port';
+import { MongoReadStore } from '../../../libs/read-models/mongo/mongo-read-store';
 import { SqliteReadStore } from '../../../libs/read-models/sqlite/sqlite-read-store';
+import { redactUrl } from '../../../libs/shared/urls';
 import { SERVER_CONFIG, type ServerConfig } from '../config';
 import { ShiplogMetrics } from '../metrics/metrics';
 import { ReadConsistency } from './consistency';
 import { PROJECTIONS } from './projections';
+
+const storageLogger = new Logger('Storage');
 
 /** Measures appends (latency to durable commit, events by type) without the store knowing about metrics. */
 const instrumented = (store: EventStore, metrics: ShiplogMetrics): EventStore => {
@@ -68,15 +73,24 @@ class StorageLifecycle implements OnModuleInit, OnApplicationShutdown {
     ShiplogMetrics,
     {
       provide: EVENT_STORE,
-      useFactory: (config: ServerConfig, clock: Clock, metrics: ShiplogMetrics) => {
+      useFactory: async (config: ServerConfig, clock: Clock, metrics: ShiplogMetrics) => {
         mkdirSync(config.dataDir, { recursive: true });
-        return instrumented(SqliteEventStore.open({ file: join(config.dataDir, 'events.db'), clock, serializer: createSerializer(SHIPLOG_UPCASTERS) }), metrics);
+        const serializer = createSerializer(SHIPLOG_UPCASTERS);
+        if (config.eventStoreUrl) {
+          storageLogger.log(`events in EventStoreDB (${redactUrl(config.eventStoreUrl)})`);
+          return instrumented(await EsdbEventStore.connect(config.eventStoreUrl, { clock, serializer }), metrics);
+        }
+        return instrumented(SqliteEventStore.open({ file: join(config.dataDir, 'events.db'), clock, serializer }), metrics);
       },
       inject: [SERVER_CONFIG, CLOCK, ShiplogMetrics],
     },
     {
       provide: READ_STORE,
-      useFactory: (config: ServerConfig) => new SqliteReadStore(join(config.dataDir, 'read-models.db')),
+      useFactory: async (config: ServerConfig) => {
+        if (!config.mongoUrl) return new SqliteReadStore(join(config.dataDir, 'read-models.db'));
+        storageLogger.log(`read models in MongoDB (${redactUrl(config.mongoUrl)})`);
+        return MongoReadStore.connect(config.mongoUrl);
+      },
       inject: [SERVER_CONFIG],
     },
     {

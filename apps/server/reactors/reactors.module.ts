@@ -9,6 +9,8 @@ import { autoRollbackSaga, promotionSaga, schedulingSaga, timerActionsSaga } fro
 import { EnvironmentSettingsService } from '../../../libs/application/environments/environment-settings.service';
 import { VariablesService } from '../../../libs/application/environments/variables.service';
 import { ReactorRunner } from '../../../libs/application/reactors/reactor';
+import { LeaderElection, type LeaderElectionOptions, type LeaderStatus } from '../../../libs/application/reactors/leader-election';
+import type { LeaseFence, LeaseStore } from '../../../libs/event-store/lease.port';
 import { SecretBox } from '../../../libs/application/secrets/secret-box';
 import { CLOCK, IDS } from '../../../libs/application/shared/tokens';
 import { WebhooksService } from '../../../libs/application/webhooks/webhooks.service';
@@ -43,6 +45,36 @@ export const OPERATIONS_DB = Symbol('OperationsDb');
 const logger = new Logger('Reactors');
 const log = (message: string) => logger.warn(message);
 
+const isLeaseStore = (store: EventStore): store is EventStore & LeaseStore => 'acquireLease' in store && 'releaseLease' in store;
+
+/** Which replica runs the reactors (the one holding the `reactors` lease in the event store); /health shows it. */
+@Injectable()
+export class ReactorsElection {
+  private election: LeaderElection | null = null;
+
+  constructor(
+    @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  bind(store: EventStore, hooks: Pick<LeaderElectionOptions, 'onElected' | 'onDemoted'>): void {
+    if (!isLeaseStore(store)) throw new Error('The event store adapter has no leases: reactors cannot elect an active replica');
+    this.election = new LeaderElection(store, { lease: 'reactors', holder: this.config.instanceId, ttlMs: this.config.leaseTtlMs, clock: this.clock, log: (message) => logger.log(message), ...hooks });
+  }
+
+  start(): Promise<void> {
+    return this.election?.start() ?? Promise.resolve();
+  }
+
+  stop(): Promise<void> {
+    return this.election?.stop() ?? Promise.resolve();
+  }
+
+  status(): LeaderStatus {
+    return this.election?.status() ?? { role: 'standby', holder: this.config.instanceId, term: null, expiresAt: null };
+  }
+}
+
 /** Starts sagas, executors, timers and deliveries after the app is up; stops them before the stores close. */
 @Injectable()
 class ReactorsLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -59,24 +91,41 @@ class ReactorsLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly metrics: ShiplogMetrics,
     private readonly projections: ProjectionRunner,
     private readonly health: HealthMonitor,
-  ) {}
+    @Inject(EVENT_STORE) store: EventStore,
+    private readonly election: ReactorsElection,
+  ) {
+    election.bind(store, { onElected: (fence) => this.becomeActive(fence), onDemoted: () => this.standBy() });
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     this.metrics.gauge('shiplog_projection_lag', 'Events a projection has yet to apply', 'projection', async () =>
       (await this.projections.status()).map((s) => ({ name: s.name, value: s.lag })),
     );
     this.metrics.gauge('shiplog_reactor_backlog', 'Events a reactor has yet to handle', 'reactor', async () =>
-      this.config.reactorsEnabled ? (await this.reactors.status()).map((s) => ({ name: s.name, value: s.backlog })) : [],
+      this.config.reactorsEnabled && this.election.status().role === 'leader' ? (await this.reactors.status()).map((s) => ({ name: s.name, value: s.backlog })) : [],
     );
     if (!this.config.reactorsEnabled) {
       logger.warn('SHIPLOG_REACTORS=off: no executors, sagas, timers or webhook deliveries run.');
       return;
     }
+    // This replica's own command processes died with its previous run, whatever its role now.
     await this.failLostExecutions();
+    await this.election.start();
+  }
+
+  /** The single-instance work: only the replica holding the reactors lease runs it. */
+  private async becomeActive(fence: LeaseFence): Promise<void> {
     await this.timers.start();
     this.deliveries.start();
-    this.reactors.start();
+    this.reactors.start(fence);
     this.health.start();
+  }
+
+  private async standBy(): Promise<void> {
+    this.health.stop();
+    await this.reactors.stop();
+    this.timers.stop();
+    await this.deliveries.stop();
   }
 
   /** Command processes a previous server process started are gone: their deployments failed. */
@@ -91,11 +140,8 @@ class ReactorsLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.health.stop();
-    await this.reactors.stop();
-    this.timers.stop();
+    await this.election.stop();
     await this.runner.stopAll();
-    await this.deliveries.stop();
     this.outbox.close();
     this.slackMessages.close();
     this.operations.close();
@@ -177,8 +223,9 @@ class ReactorsLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
         ),
       inject: [EVENT_STORE, CommandBus, LaneWriter, EnvironmentSettingsService, VariablesService, CommandRunner, Outbox, TimerService, CLOCK, SERVER_CONFIG, WebhooksService, SlackGateway, SlackMessages, PreferencesService, ReleasesService],
     },
+    ReactorsElection,
     ReactorsLifecycle,
   ],
-  exports: [ReactorRunner, DeploymentLogs, Outbox, SlackGateway],
+  exports: [ReactorRunner, ReactorsElection, DeploymentLogs, Outbox, SlackGateway],
 })
 export class ReactorsModule {}

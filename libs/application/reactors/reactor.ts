@@ -1,4 +1,5 @@
 import type { RecordedEvent, Subscription, EventStore } from '../../event-store/event-store.port';
+import type { LeaseFence } from '../../event-store/lease.port';
 import { DomainError } from '../../domain/shared/domain-error';
 
 /**
@@ -30,13 +31,15 @@ export class ReactorRunner {
     private readonly log: (message: string) => void = () => undefined,
   ) {}
 
-  start(): void {
+  /** `fence`: when replicas share the store, checkpoints move only while this instance holds the reactors lease. */
+  start(fence?: LeaseFence): void {
     for (const reactor of this.reactors) {
       const handles = new Set(reactor.handles);
       this.subscriptions.set(
         reactor.name,
         this.store.subscribeToAll({
           checkpointName: `reactor:${reactor.name}`,
+          ...(fence ? { fence } : {}),
           batchSize: 50,
           handler: async (events) => {
             for (const event of events) if (handles.has(event.type) || handles.has('*')) await this.react(reactor, event);

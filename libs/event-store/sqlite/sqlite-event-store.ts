@@ -4,9 +4,9 @@ import type { Clock, IdGenerator } from '../../domain/shared/time';
 import { startCatchUpSubscription } from '../catch-up-subscription';
 import { EventStoreClosed, PartialDuplicateAppend, WrongExpectedRevision } from '../errors';
 import type {
-  Actor,
   AppendOptions,
   AppendResult,
+  EventImporter,
   EventStore,
   EventSearch,
   EventToAppend,
@@ -18,7 +18,9 @@ import type {
   Subscription,
 } from '../event-store.port';
 import { NO_STREAM } from '../event-store.port';
-import { GENESIS_HASH, eventHash } from '../hash-chain';
+import { GENESIS_HASH } from '../hash-chain';
+import { recordEvents } from '../record-events';
+import { LeaseLost, type LeaseFence, type LeaseGrant, type LeaseStore } from '../lease.port';
 import { systemClock, uuidv7Generator } from '../ids';
 import { createSerializer, type EventSerializer } from '../serializer';
 
@@ -74,6 +76,7 @@ const SCHEMA = `
   );
   CREATE INDEX IF NOT EXISTS events_by_idempotency_key ON events (idempotency_key) WHERE idempotency_key IS NOT NULL;
   CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, term INTEGER NOT NULL, expires_at TEXT NOT NULL);
 `;
 
 const prepareStatements = (db: Database.Database) => ({
@@ -98,6 +101,20 @@ const prepareStatements = (db: Database.Database) => ({
   writeCheckpoint: db.prepare(
     'INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position',
   ),
+  writeFencedCheckpoint: db.prepare(
+    `INSERT INTO checkpoints (name, position) SELECT @name, @position WHERE EXISTS (SELECT 1 FROM leases WHERE name = @lease AND holder = @holder AND term = @term)
+     ON CONFLICT (name) DO UPDATE SET position = excluded.position`,
+  ),
+  // Free, expired or already ours: take it (a new holder gets the next term); otherwise no row comes back.
+  acquireLease: db.prepare<{ name: string; holder: string; expires_at: string; now: string }, { term: number; expires_at: string }>(
+    `INSERT INTO leases (name, holder, term, expires_at) VALUES (@name, @holder, 1, @expires_at)
+     ON CONFLICT (name) DO UPDATE SET
+       term = CASE WHEN leases.holder = excluded.holder THEN leases.term ELSE leases.term + 1 END,
+       holder = excluded.holder, expires_at = excluded.expires_at
+     WHERE leases.holder = excluded.holder OR leases.expires_at <= @now
+     RETURNING term, expires_at`,
+  ),
+  releaseLease: db.prepare("UPDATE leases SET expires_at = '' WHERE name = ? AND holder = ?"),
 });
 
 /** A row as stored, payload at its stored schema version (what the hash chain covers). Throws on corrupt JSON. */
@@ -114,8 +131,6 @@ export const storedEvent = (row: EventRow): RecordedEvent => ({
   metadata: JSON.parse(row.metadata) as RecordedEvent['metadata'],
 });
 
-const UNKNOWN_ACTOR: Actor = { kind: 'system', id: 'system', name: 'system' };
-
 const revisionMatches = (expected: ExpectedRevision, actual: number): boolean =>
   expected === 'any' || (expected === 'no_stream' ? actual === NO_STREAM : expected === actual);
 
@@ -123,7 +138,7 @@ const revisionMatches = (expected: ExpectedRevision, actual: number): boolean =>
  * Event store on one SQLite file: WAL with synchronous=FULL, so a resolved append is on disk.
  * better-sqlite3 is synchronous; concurrency comes from batching appends, not from parallel writers.
  */
-export class SqliteEventStore implements EventStore {
+export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
   private readonly emitter = new EventEmitter();
   private readonly subscriptions = new Set<Subscription>();
   private queue: PendingAppend[] = [];
@@ -159,14 +174,16 @@ export class SqliteEventStore implements EventStore {
     );
     // Nested db.transaction runs as a SAVEPOINT: a failed append inside a group rolls back alone.
     this.writeOne = this.db.transaction(this.writeOneUnsafe.bind(this));
+    this.importAll = this.db.transaction(this.importUnsafe.bind(this));
   }
 
   private readonly db: Database.Database;
   private readonly clock: Clock;
   private readonly ids: IdGenerator;
   private readonly serializer: EventSerializer;
-  private readonly writeGroup: (group: readonly PendingAppend[]) => ({ ok: true; result: AppendResult } | { ok: false; error: Error })[];
+  private readonly writeGroup: Database.Transaction<(group: readonly PendingAppend[]) => ({ ok: true; result: AppendResult } | { ok: false; error: Error })[]>;
   private readonly writeOne: (pending: PendingAppend) => AppendResult;
+  private readonly importAll: Database.Transaction<(events: readonly RecordedEvent[]) => number>;
 
   append(stream: string, events: readonly EventToAppend[], options: AppendOptions): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new EventStoreClosed());
@@ -190,7 +207,9 @@ export class SqliteEventStore implements EventStore {
   private commit(group: readonly PendingAppend[]): void {
     let outcomes;
     try {
-      outcomes = this.writeGroup(group);
+      // IMMEDIATE: take the write lock before reading heads, so another process on the file waits (busy_timeout)
+      // instead of failing on a snapshot it wrote past.
+      outcomes = this.writeGroup.immediate(group);
     } catch (error) {
       for (const pending of group) pending.reject(error);
       return;
@@ -214,49 +233,75 @@ export class SqliteEventStore implements EventStore {
     if (!revisionMatches(options.expectedRevision, current)) throw new WrongExpectedRevision(stream, options.expectedRevision, current);
     if (events.length === 0) return { stream, revision: current, position: 0, events: [], alreadyAppended: false };
 
-    const recordedAt = this.clock.now().toISOString();
-    let prevHash = head ? (JSON.parse(head.metadata) as { hash: string }).hash : GENESIS_HASH;
-    let revision = current;
-    const firstId = events[0]?.id ?? null;
-    const written = events.map((event): RecordedEvent => {
-      const id = event.id ?? this.ids.next();
-      revision += 1;
-      const metadata = {
-        actor: options.actor ?? UNKNOWN_ACTOR,
-        correlationId: options.correlationId ?? firstId ?? id,
-        ...(options.causationId === undefined ? {} : { causationId: options.causationId }),
-        ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
-        ...(options.requestHash === undefined ? {} : { requestHash: options.requestHash }),
-      };
-      const unhashed = {
-        id,
-        type: event.type,
-        stream,
-        revision,
-        occurredAt: event.occurredAt ?? recordedAt,
-        recordedAt,
-        schemaVersion: event.schemaVersion ?? this.serializer.currentVersion(event.type),
-        data: event.data,
-        metadata,
-      };
-      const hash = eventHash(prevHash, unhashed);
-      const recorded = { ...unhashed, metadata: { ...metadata, prevHash, hash } };
-      prevHash = hash;
+    const recorded = recordEvents({
+      stream,
+      events,
+      ids: events.map((event) => event.id ?? this.ids.next()),
+      options,
+      head: { revision: current, hash: head ? (JSON.parse(head.metadata) as { hash: string }).hash : GENESIS_HASH },
+      recordedAt: this.clock.now().toISOString(),
+      serializer: this.serializer,
+    });
+    const written = recorded.map((event): RecordedEvent => {
       const info = this.statements.insert.run({
-        id,
+        id: event.id,
         stream,
-        revision,
-        type: recorded.type,
-        schema_version: recorded.schemaVersion,
-        occurred_at: recorded.occurredAt,
-        recorded_at: recordedAt,
-        data: JSON.stringify(recorded.data),
-        metadata: JSON.stringify(recorded.metadata),
+        revision: event.revision,
+        type: event.type,
+        schema_version: event.schemaVersion,
+        occurred_at: event.occurredAt,
+        recorded_at: event.recordedAt,
+        data: JSON.stringify(event.data),
+        metadata: JSON.stringify(event.metadata),
         idempotency_key: options.idempotencyKey ?? null,
       });
-      return { ...recorded, position: Number(info.lastInsertRowid) };
+      return { ...event, position: Number(info.lastInsertRowid) };
     });
+    const revision = current + written.length;
     return { stream, revision, position: written[written.length - 1]!.position, events: written, alreadyAppended: false };
+  }
+
+  /**
+   * Copies recorded events as they are (EventImporter), in one transaction: all of them are written or none.
+   * Appends already queued are committed first, so calls keep their order.
+   */
+  async importEvents(events: readonly RecordedEvent[]): Promise<void> {
+    this.assertOpen();
+    this.flush();
+    const head = this.importAll.immediate(events);
+    if (head > 0) this.emitter.emit('appended', head);
+  }
+
+  private importUnsafe(events: readonly RecordedEvent[]): number {
+    const heads = new Map<string, { revision: number; hash: string }>();
+    let position = 0;
+    for (const event of events) {
+      const { stream, revision, metadata } = event;
+      let head = heads.get(stream);
+      if (!head) {
+        const row = this.statements.head.get(stream);
+        head = row ? { revision: row.revision, hash: (JSON.parse(row.metadata) as { hash: string }).hash } : { revision: NO_STREAM, hash: GENESIS_HASH };
+      }
+      const refuse = (reason: string) => new Error(`Cannot import event ${event.id} into stream ${stream} at revision ${revision}: ${reason}; nothing was imported`);
+      if (revision !== head.revision + 1) throw refuse(`the stream's next revision is ${head.revision + 1}`);
+      if (metadata.prevHash !== head.hash) throw refuse(`its prevHash is not the hash of revision ${head.revision} (${head.hash})`);
+      if (this.statements.byId.get(event.id)) throw refuse('an event with this id is already stored');
+      const info = this.statements.insert.run({
+        id: event.id,
+        stream,
+        revision,
+        type: event.type,
+        schema_version: event.schemaVersion,
+        occurred_at: event.occurredAt,
+        recorded_at: event.recordedAt,
+        data: JSON.stringify(event.data),
+        metadata: JSON.stringify(metadata),
+        idempotency_key: metadata.idempotencyKey ?? null,
+      });
+      heads.set(stream, { revision, hash: metadata.hash });
+      position = Number(info.lastInsertRowid);
+    }
+    return position;
   }
 
   /** A retried append (same event ids, or same idempotency key) returns what the first one stored. */
@@ -291,6 +336,15 @@ export class SqliteEventStore implements EventStore {
   async readAll(fromPosition = 0, maxCount = 1_000): Promise<RecordedEvent[]> {
     this.assertOpen();
     return this.statements.all.all(fromPosition, maxCount).map((row) => this.toRecorded(row));
+  }
+
+  /**
+   * Like readAll, but each payload at its stored schema version, not upcast: what the hash chain covers, and
+   * what a copy to another store (`shiplog migrate`) must carry.
+   */
+  async readAllStored(fromPosition = 0, maxCount = 1_000): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    return this.statements.all.all(fromPosition, maxCount).map(storedEvent);
   }
 
   async searchEvents(search: EventSearch): Promise<RecordedEvent[]> {
@@ -341,6 +395,23 @@ export class SqliteEventStore implements EventStore {
     return this.statements.readCheckpoint.get(name)?.position ?? null;
   }
 
+  private writeCheckpoint(name: string, position: number, fence: LeaseFence | undefined): void {
+    if (!fence) return void this.statements.writeCheckpoint.run(name, position);
+    const { changes } = this.statements.writeFencedCheckpoint.run({ name, position, lease: fence.lease, holder: fence.holder, term: fence.term });
+    if (changes === 0) throw new LeaseLost(fence);
+  }
+
+  async acquireLease(name: string, holder: string, ttlMs: number, now: Date): Promise<LeaseGrant | null> {
+    this.assertOpen();
+    const row = this.statements.acquireLease.get({ name, holder, expires_at: new Date(now.getTime() + ttlMs).toISOString(), now: now.toISOString() });
+    return row ? { name, holder, term: row.term, expiresAt: row.expires_at } : null;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    this.assertOpen();
+    this.statements.releaseLease.run(name, holder);
+  }
+
   subscribeToAll(options: SubscribeOptions): Subscription {
     this.assertOpen();
     const { checkpointName } = options;
@@ -353,7 +424,7 @@ export class SqliteEventStore implements EventStore {
       handler: options.handler,
       ...(checkpointName === undefined
         ? {}
-        : { afterBatch: async (position: number) => void this.statements.writeCheckpoint.run(checkpointName, position) }),
+        : { afterBatch: async (position: number) => this.writeCheckpoint(checkpointName, position, options.fence) }),
       ...(options.onError ? { onError: options.onError } : {}),
     });
     this.subscriptions.add(subscription);

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
-import type { CollectionDef, Condition, Doc, FindQuery, ProjectionIdentity, ReadStore, ReadTx, RebuildTarget, Scalar } from '../read-store.port';
+import { overlayTx } from '../overlay';
+import type { CheckpointMove, CollectionDef, Condition, Doc, FindQuery, ProjectionIdentity, ReadStore, ReadTx, RebuildTarget, Scalar } from '../read-store.port';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -52,8 +53,6 @@ const keysetSql = (orderBy: NonNullable<FindQuery['orderBy']>, after: readonly S
     })
     .join(' OR ');
 
-type Write = { doc: Doc } | { deleted: true };
-
 /** Read models on their own SQLite file, one table of JSON documents per collection. */
 export class SqliteReadStore implements ReadStore {
   private readonly db: Database.Database;
@@ -64,6 +63,7 @@ export class SqliteReadStore implements ReadStore {
     this.db.pragma('journal_mode = WAL');
     // Read models can always be rebuilt from the event store, so they need no fsync per commit.
     this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
     this.db.exec('CREATE TABLE IF NOT EXISTS projection_checkpoints (name TEXT PRIMARY KEY, version INTEGER NOT NULL, position INTEGER NOT NULL)');
   }
 
@@ -93,36 +93,35 @@ export class SqliteReadStore implements ReadStore {
     }
   }
 
-  async commit(projection: string, position: number, work: (tx: ReadTx) => Promise<void>): Promise<void> {
-    await this.commitTo(table, work, () => this.statement('UPDATE projection_checkpoints SET position = ? WHERE name = ?').run(position, projection));
+  async commit(projection: string, { from, to }: CheckpointMove, work: (tx: ReadTx) => Promise<void>): Promise<boolean> {
+    return this.commitTo(table, work, () =>
+      this.statement('UPDATE projection_checkpoints SET position = ? WHERE name = ? AND position = ?').run(to, projection, from).changes === 1,
+    );
   }
 
   /**
-   * Runs `work` against an overlay (reads see its own writes), then writes everything and `finish` in one
-   * transaction: a unit of work is all or nothing.
+   * Runs `work` against an overlay (reads see its own writes), then, when `claim` succeeds, writes everything in
+   * the same transaction: a unit of work is all or nothing. IMMEDIATE takes the write lock up front, so another
+   * process on the same file waits (busy_timeout) instead of failing on a stale snapshot.
    */
-  private async commitTo(tableOf: (collection: string) => string, work: (tx: ReadTx) => Promise<void>, finish: () => void): Promise<void> {
-    const writes = new Map<string, Map<string, Write>>();
-    const pending = (collection: string) => writes.get(collection) ?? writes.set(collection, new Map()).get(collection)!;
-    await work({
-      get: async <T extends Doc>(collection: string, id: string) => {
-        const write = pending(collection).get(id);
-        if (write) return 'doc' in write ? (structuredClone(write.doc) as T) : null;
-        const row = this.statement<[string], { doc: string }>(`SELECT doc FROM ${tableOf(collection)} WHERE id = ?`).get(id);
-        return row ? (JSON.parse(row.doc) as T) : null;
-      },
-      put: (collection, doc) => void pending(collection).set(doc.id, { doc: structuredClone(doc) }),
-      delete: (collection, id) => void pending(collection).set(id, { deleted: true }),
+  private async commitTo(tableOf: (collection: string) => string, work: (tx: ReadTx) => Promise<void>, claim: () => boolean): Promise<boolean> {
+    const { tx, writes } = overlayTx(async (collection, id) => {
+      const row = this.statement<[string], { doc: string }>(`SELECT doc FROM ${tableOf(collection)} WHERE id = ?`).get(id);
+      return row ? (JSON.parse(row.doc) as Doc) : null;
     });
-    this.db.transaction(() => {
-      for (const [collection, byId] of writes) {
-        for (const [id, write] of byId) {
-          if ('doc' in write) this.statement(`INSERT INTO ${tableOf(collection)} (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`).run(id, JSON.stringify(write.doc));
-          else this.statement(`DELETE FROM ${tableOf(collection)} WHERE id = ?`).run(id);
+    await work(tx);
+    return this.db
+      .transaction(() => {
+        if (!claim()) return false;
+        for (const [collection, byId] of writes) {
+          for (const [id, write] of byId) {
+            if ('doc' in write) this.statement(`INSERT INTO ${tableOf(collection)} (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`).run(id, JSON.stringify(write.doc));
+            else this.statement(`DELETE FROM ${tableOf(collection)} WHERE id = ?`).run(id);
+          }
         }
-      }
-      finish();
-    })();
+        return true;
+      })
+      .immediate();
   }
 
   /**
@@ -142,7 +141,12 @@ export class SqliteReadStore implements ReadStore {
     this.statements.clear();
     let position = 0;
     return {
-      commit: (at, work) => this.commitTo(next, work, () => void (position = at)),
+      commit: async (at, work) => {
+        await this.commitTo(next, work, () => {
+          position = at;
+          return true;
+        });
+      },
       swap: async () => {
         this.db.transaction(() => {
           for (const collection of collections) {
