@@ -36,7 +36,7 @@ export class HealthController {
   private async eventStore() {
     const indicator = this.indicators.check('event_store');
     try {
-      return indicator.up({ adapter: 'sqlite', head_position: await this.store.headPosition() });
+      return indicator.up({ adapter: this.config.eventStoreUrl ? 'eventstoredb' : 'sqlite', read_models: this.config.mongoUrl ? 'mongodb' : 'sqlite', head_position: await this.store.headPosition() });
     } catch (error) {
       return indicator.down({ message: error instanceof Error ? error.message : String(error) });
     }

@@ -44,6 +44,7 @@ import {
   idempotencyStream,
   INTERNAL_STREAM_PREFIX,
   isDomainStream,
+  isShiplogEnvelope,
   searchPredicate,
   toEsdbEvent,
   type EsdbRecorded,
@@ -62,14 +63,16 @@ export type EsdbEventStoreOptions = {
 };
 
 /** One record per idempotent append: which events it wrote, so a retry — even after a restart — finds them. */
-type IdempotencyRecord = { stream: string; ids: string[]; requestHash?: string };
+type IdempotencyRecord = { stream: string; ids: string[]; requestHash?: string; reservedAt: string };
+/** How long a record whose events are not stored yet is left to the request that wrote it (it may be appending). */
+const RESERVATION_GRACE_MS = 2_000;
 const RECORD_TYPE = 'shiplog.idempotency_recorded';
 const CHECKPOINT_TYPE = 'shiplog.checkpoint_stored';
 const LEASE_TYPE = 'shiplog.lease_granted';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const isDuplicateAppend = (error: unknown) => error instanceof WrongExpectedVersionError;
+const isWrongExpectedVersion = (error: unknown) => error instanceof WrongExpectedVersionError;
 
 /**
  * Event store on EventStoreDB (22.10+). Streams map one to one (under an optional namespace prefix); global
@@ -89,8 +92,15 @@ export class EsdbEventStore implements EventStore, EventImporter, LeaseStore {
 
   /** `connectionString`: e.g. esdb://localhost:2113?tls=false&keepAliveInterval=10000&keepAliveTimeout=10000 */
   static async connect(connectionString: string, options: EsdbEventStoreOptions = {}): Promise<EsdbEventStore> {
-    const store = new EsdbEventStore(EventStoreDBClient.connectionString(connectionString), options);
-    await store.headPosition(); // fail fast with the driver's message when the cluster is unreachable
+    const client = EventStoreDBClient.connectionString(connectionString);
+    const store = new EsdbEventStore(client, options);
+    try {
+      // One cheap read reaches the cluster: fail fast with the driver's message when it is unreachable.
+      await store.drain(client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 }), () => undefined);
+    } catch (error) {
+      await client.dispose();
+      throw error;
+    }
     return store;
   }
 
@@ -118,6 +128,27 @@ export class EsdbEventStore implements EventStore, EventImporter, LeaseStore {
     return { ...stored, ...this.serializer.upcast(stored.type, stored.schemaVersion, stored.data as Record<string, unknown>) };
   }
 
+  /**
+   * Consumes a read within the deadline. The driver ignores `deadline` on streaming reads, so a timer cancels
+   * a read that hangs (a partitioned node) and the caller gets an error instead of waiting forever.
+   */
+  private async drain<E>(read: AsyncIterable<E> & { cancel(): Promise<void> }, each: (item: E) => boolean | void): Promise<void> {
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      void read.cancel();
+    }, this.deadline);
+    try {
+      for await (const item of read) if (each(item) === false) return void (await read.cancel());
+    } catch (error) {
+      if (timedOut) throw new Error(`EventStoreDB read exceeded its ${this.deadline} ms deadline`, { cause: error });
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (timedOut) throw new Error(`EventStoreDB read exceeded its ${this.deadline} ms deadline`);
+  }
+
   /** Reads a physical stream as raw ESDB events; a missing stream is empty. */
   private async readRaw(stream: string, options: { direction?: 'forwards' | 'backwards'; fromRevision?: number; maxCount?: number } = {}): Promise<EsdbRecorded[]> {
     const backwards = options.direction === 'backwards';
@@ -125,11 +156,10 @@ export class EsdbEventStore implements EventStore, EventImporter, LeaseStore {
       direction: backwards ? BACKWARDS : FORWARDS,
       fromRevision: options.fromRevision === undefined ? (backwards ? END : START) : BigInt(options.fromRevision),
       ...(options.maxCount === undefined ? {} : { maxCount: options.maxCount }),
-      deadline: this.deadline,
     });
     const events: EsdbRecorded[] = [];
     try {
-      for await (const resolved of read as AsyncIterable<ResolvedEvent>) if (resolved.event) events.push(resolved.event as EsdbRecorded);
+      await this.drain(read as AsyncIterable<ResolvedEvent> & { cancel(): Promise<void> }, (resolved) => void (resolved.event && events.push(resolved.event as EsdbRecorded)));
     } catch (error) {
       if (error instanceof StreamNotFoundError) return [];
       throw error;
@@ -146,33 +176,27 @@ export class EsdbEventStore implements EventStore, EventImporter, LeaseStore {
     this.assertOpen();
     const ids = events.map((event) => event.id ?? this.ids.next());
     const explicitIds = events.some((event) => event.id !== undefined);
-    const key = options.idempotencyKey ?? (explicitIds ? `id:${ids[0]}` : undefined);
-    if (key !== undefined && events.length > 0) {
-      const earlier = await this.earlierAppend(stream, key, ids, options.idempotencyKey !== undefined);
-      if (earlier) return earlier;
-      const owner = await this.reserve(key, { stream, ids, ...(options.requestHash === undefined ? {} : { requestHash: options.requestHash }) });
-      // Another request holds the record: it is appending these events right now, or it crashed before it could.
-      for (let wait = 0; !owner && wait < 20; wait += 1) {
-        await sleep(100);
-        const won = await this.earlierAppend(stream, key, ids, options.idempotencyKey !== undefined);
-        if (won) return won;
-      }
+    const key = events.length === 0 ? undefined : (options.idempotencyKey ?? (explicitIds ? `id:${ids[0]}` : undefined));
+    const byKey = options.idempotencyKey !== undefined;
+    if (key !== undefined) {
+      const claimed = await this.claim(key, { stream, ids, ...(options.requestHash === undefined ? {} : { requestHash: options.requestHash }) }, byKey);
+      if (claimed) return claimed;
     }
+    try {
+      return await this.appendClaimed(stream, events, ids, options, key, byKey);
+    } catch (error) {
+      // Let a retry take the record over at once instead of waiting for a request that has given up.
+      if (key !== undefined) await this.releaseRecord(key).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async appendClaimed(stream: string, events: readonly EventToAppend[], ids: readonly string[], options: AppendOptions, key: string | undefined, byKey: boolean): Promise<AppendResult> {
+    const expected = options.expectedRevision;
     for (let attempt = 0; ; attempt += 1) {
-      if (attempt > 0 && key !== undefined) {
-        // A concurrent append of the same ids may be the one that moved the head.
-        const won = await this.earlierAppend(stream, key, ids, options.idempotencyKey !== undefined);
-        if (won) return won;
-      }
       const head = await this.head(stream);
-      const expected = options.expectedRevision;
       const matches = expected === 'any' || (expected === 'no_stream' ? head.revision === NO_STREAM : expected === head.revision);
-      if (!matches) {
-        // A concurrent retry of the same idempotent append may have won: that is a success, not a conflict.
-        const won = key === undefined ? null : await this.earlierAppend(stream, key, ids, options.idempotencyKey !== undefined);
-        if (won) return won;
-        throw new WrongExpectedRevision(stream, expected, head.revision);
-      }
+      if (!matches) throw new WrongExpectedRevision(stream, expected, head.revision);
       if (events.length === 0) return { stream, revision: head.revision, position: 0, events: [], alreadyAppended: false };
       const recorded = recordEvents({ stream, events, ids, options, head, recordedAt: this.clock.now().toISOString(), serializer: this.serializer });
       try {
@@ -181,13 +205,13 @@ export class EsdbEventStore implements EventStore, EventImporter, LeaseStore {
           deadline: this.deadline,
         });
       } catch (error) {
-        if (!isDuplicateAppend(error)) throw error;
+        if (!isWrongExpectedVersion(error)) throw error;
         // Lost the revision to another writer: 'any' re-reads the head and chains onto it; exact revisions fail.
         if (expected === 'any' && attempt < this.maxAnyRetries) {
           await sleep(Math.random() * 5 * (attempt + 1));
           continue;
         }
-        const won = key === undefined ? null : await this.earlierAppend(stream, key, ids, options.idempotencyKey !== undefined);
+        const won = key === undefined ? null : await this.earlierAppend(key, ids, byKey);
         if (won) return won;
         throw new WrongExpectedRevision(stream, expected, (await this.head(stream)).revision);
       }
@@ -198,37 +222,63 @@ export class EsdbEventStore implements EventStore, EventImporter, LeaseStore {
     }
   }
 
-  /** Writes the idempotency record first (no_stream: one per key); false when another request wrote it. */
-  private async reserve(key: string, record: IdempotencyRecord): Promise<boolean> {
-    try {
-      await this.client.appendToStream(idempotencyStream(this.namespace, key), [{ id: esdbEventId(this.ids.next()), contentType: 'application/json', type: RECORD_TYPE, data: record, metadata: undefined }] as EventData[], {
-        expectedRevision: ESDB_NO_STREAM,
-        deadline: this.deadline,
-      });
-      return true;
-    } catch (error) {
-      if (!isDuplicateAppend(error)) throw error;
-      return false;
-    }
-  }
-
-  private async readRecord(key: string): Promise<IdempotencyRecord | null> {
-    const [first] = await this.readRaw(idempotencyStream(this.namespace, key), { maxCount: 1 });
-    return first ? (first.data as IdempotencyRecord) : null;
-  }
-
   /**
-   * The events an earlier append with this key (or these ids) stored, or null when there was none or it never
-   * reached the stream (a crash between record and append: the caller appends them now, under the same ids).
+   * Takes the idempotency record of `key` (compare-and-set on its stream's revision), or returns the earlier
+   * append's events when they are stored. A record whose events are not stored belongs to a request in flight
+   * (waited for, briefly), one that gave up (released), or one that crashed (taken over after the grace period).
    */
-  private async earlierAppend(stream: string, key: string, ids: readonly string[], byKey: boolean): Promise<AppendResult | null> {
-    const record = await this.readRecord(key);
-    if (!record) return null;
-    if (!byKey && (record.stream !== stream || record.ids.length !== ids.length || record.ids.some((id, i) => id !== ids[i]))) {
-      throw new PartialDuplicateAppend(stream, record.ids.filter((id) => ids.includes(id)));
+  private async claim(key: string, record: Omit<IdempotencyRecord, 'reservedAt'>, byKey: boolean): Promise<AppendResult | null> {
+    for (let wait = 0; ; wait += 1) {
+      const head = await this.readRecord(key);
+      if (head?.record) {
+        const earlier = await this.earlierFrom(head.record, record.ids, byKey);
+        if (earlier) return earlier;
+        const age = this.clock.now().getTime() - Date.parse(head.record.reservedAt);
+        if (age < RESERVATION_GRACE_MS && wait < RESERVATION_GRACE_MS / 50) {
+          await sleep(50);
+          continue;
+        }
+      }
+      try {
+        await this.appendInternal(idempotencyStream(this.namespace, key), RECORD_TYPE, { ...record, reservedAt: this.clock.now().toISOString() }, head ? BigInt(head.revision) : ESDB_NO_STREAM);
+        return null;
+      } catch (error) {
+        if (!isWrongExpectedVersion(error)) throw error; // another request claimed it first: look again
+      }
     }
+  }
+
+  private async releaseRecord(key: string): Promise<void> {
+    await this.appendInternal(idempotencyStream(this.namespace, key), RECORD_TYPE, { released: true }, ANY);
+  }
+
+  private async appendInternal(stream: string, type: string, data: Record<string, unknown>, expectedRevision: bigint | typeof ESDB_NO_STREAM | typeof ANY) {
+    return this.client.appendToStream(stream, [{ id: esdbEventId(this.ids.next()), contentType: 'application/json', type, data, metadata: undefined }] as EventData[], {
+      expectedRevision,
+      deadline: this.deadline,
+    });
+  }
+
+  /** The last record of a key's stream; `record` is null when it was released. */
+  private async readRecord(key: string): Promise<{ revision: number; record: IdempotencyRecord | null } | null> {
+    const [last] = await this.readRaw(idempotencyStream(this.namespace, key), { direction: 'backwards', maxCount: 1 });
+    if (!last) return null;
+    const data = last.data as IdempotencyRecord | { released: true };
+    return { revision: Number(last.revision), record: 'released' in data ? null : data };
+  }
+
+  private async earlierAppend(key: string, ids: readonly string[], byKey: boolean): Promise<AppendResult | null> {
+    const head = await this.readRecord(key);
+    return head?.record ? this.earlierFrom(head.record, ids, byKey) : null;
+  }
+
+  /** The events of an earlier append when they are stored; reusing some of its ids in another append is refused. */
+  private async earlierFrom(record: IdempotencyRecord, ids: readonly string[], byKey: boolean): Promise<AppendResult | null> {
     const stored = await this.findEvents(record.stream, record.ids);
     if (!stored) return null;
+    if (!byKey && (record.ids.length !== ids.length || record.ids.some((id, i) => id !== ids[i]))) {
+      throw new PartialDuplicateAppend(record.stream, record.ids.filter((id) => ids.includes(id)));
+    }
     return { stream: record.stream, revision: (await this.head(record.stream)).revision, position: stored[stored.length - 1]!.position, events: stored, alreadyAppended: true };
   }
 
@@ -269,30 +319,28 @@ export class EsdbEventStore implements EventStore, EventImporter, LeaseStore {
     // Reads from a position include it: every page skips what the previous one (or the caller) already saw.
     let boundary: bigint | null = forwards ? BigInt(fromPosition) : null;
     let cursor: Position | typeof START | typeof END = !forwards ? END : fromPosition > 0 ? { commit: BigInt(fromPosition), prepare: BigInt(fromPosition) } : START;
-    const pageSize = Math.min(Math.max(maxCount, 100), 4_096);
+    const pageSize = forwards ? Math.min(Math.max(maxCount, 100), 4_096) : 4_096;
     for (;;) {
-      const read = this.client.readAll({ direction: forwards ? FORWARDS : BACKWARDS, fromPosition: cursor, maxCount: pageSize, deadline: this.deadline });
       let seen = 0;
       let last: Position | undefined;
-      for await (const resolved of read) {
+      await this.drain(this.client.readAll({ direction: forwards ? FORWARDS : BACKWARDS, fromPosition: cursor, maxCount: pageSize }), (resolved) => {
         seen += 1;
         const event = resolved.event;
-        if (!event) continue;
-        const commit = event.position.commit;
-        if (boundary !== null && (forwards ? commit <= boundary : commit >= boundary)) continue;
+        if (!event || (boundary !== null && (forwards ? event.position.commit <= boundary : event.position.commit >= boundary))) return;
         last = event.position;
-        if (!isDomainStream(event.streamId, this.namespace)) continue;
-        const recorded = this.toRecorded(event as EsdbRecorded);
-        if (keep(recorded)) found.push(recorded);
-        if (found.length >= maxCount) {
-          await read.cancel();
-          return found;
-        }
-      }
-      if (seen < pageSize || !last) return found;
+        const recorded = this.shiplogEvent(event as EsdbRecorded);
+        if (recorded && keep(recorded)) found.push(recorded);
+        return found.length < maxCount;
+      });
+      if (found.length >= maxCount || seen < pageSize || !last) return found;
       cursor = last;
-      boundary = last.commit;
+      boundary = (last as Position).commit;
     }
+  }
+
+  /** A Shiplog event of this namespace, or null for anything else in the log (system, bookkeeping, foreign writers). */
+  private shiplogEvent(event: EsdbRecorded): RecordedEvent | null {
+    return isDomainStream(event.streamId, this.namespace) && isShiplogEnvelope(event.metadata) ? this.toRecorded(event) : null;
   }
 
   async readAll(fromPosition = 0, maxCount = 1_000): Promise<RecordedEvent[]> {
@@ -313,8 +361,8 @@ export class EsdbEventStore implements EventStore, EventImporter, LeaseStore {
 
   async findByIdempotencyKey(key: string): Promise<RecordedEvent[] | null> {
     this.assertOpen();
-    const record = await this.readRecord(key);
-    return record ? this.findEvents(record.stream, record.ids) : null;
+    const head = await this.readRecord(key);
+    return head?.record ? this.findEvents(head.record.stream, head.record.ids) : null;
   }
 
   async readCheckpoint(name: string): Promise<number | null> {
@@ -344,7 +392,7 @@ export class EsdbEventStore implements EventStore, EventImporter, LeaseStore {
         deadline: this.deadline,
       });
     } catch (error) {
-      if (isDuplicateAppend(error)) return null;
+      if (isWrongExpectedVersion(error)) return null;
       throw error;
     }
     if (revision === NO_STREAM) await this.client.setStreamMetadata(this.leaseStream(name), { maxCount: 10 }, { deadline: this.deadline });
@@ -362,7 +410,7 @@ export class EsdbEventStore implements EventStore, EventImporter, LeaseStore {
         deadline: this.deadline,
       })
       .catch((error: unknown) => {
-        if (!isDuplicateAppend(error)) throw error; // someone took it over meanwhile: nothing to release
+        if (!isWrongExpectedVersion(error)) throw error; // someone took it over meanwhile: nothing to release
       });
   }
 
@@ -395,7 +443,18 @@ export class EsdbEventStore implements EventStore, EventImporter, LeaseStore {
     let position = options.fromPosition ?? 0;
     let running = true;
     let current: AllStreamSubscription | null = null;
-    const backoff = (attempt: number) => sleep(Math.min(30_000, 100 * 2 ** Math.min(attempt, 10)));
+    let wake: (() => void) | null = null;
+    // Backoff sleeps end early on stop(), so closing the store never waits for a retry timer.
+    const backoff = (attempt: number) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(done, Math.min(30_000, 100 * 2 ** Math.min(attempt, 10)));
+        function done() {
+          clearTimeout(timer);
+          wake = null;
+          resolve();
+        }
+        wake = done;
+      });
 
     const handle = async (batch: RecordedEvent[]) => {
       for (let attempt = 1; running; attempt += 1) {
@@ -415,20 +474,23 @@ export class EsdbEventStore implements EventStore, EventImporter, LeaseStore {
     const run = async () => {
       if (options.checkpointName !== undefined) position = (await this.readCheckpoint(options.checkpointName)) ?? position;
       for (let attempt = 1; running; attempt += 1) {
-        try {
-          current = this.client.subscribeToAll({
+        const subscription = this.client.subscribeToAll(
+          {
             fromPosition: position > 0 ? { commit: BigInt(position), prepare: BigInt(position) } : START,
             filter: streamNameFilter({ regex: domainStreamRegex(this.namespace) }),
-          });
+          },
+          // The stream buffers up to a batch, so a backlog is handed over in full batches.
+          { highWaterMark: batchSize },
+        );
+        current = subscription;
+        try {
           let batch: RecordedEvent[] = [];
-          for await (const resolved of current) {
+          for await (const resolved of subscription) {
             if (!running) break;
-            if (!resolved.event || !isDomainStream(resolved.event.streamId, this.namespace)) continue;
-            const event = this.toRecorded(resolved.event as EsdbRecorded);
-            if (event.position <= position) continue; // resubscribed: already handled
-            batch.push(event);
+            const event = resolved.event ? this.shiplogEvent(resolved.event as EsdbRecorded) : null;
+            if (event && event.position > position) batch.push(event); // at or below: resubscribed, already handled
             // Hand over when the batch is full or nothing else is buffered (caught up for now).
-            if (batch.length >= batchSize || current.readableLength === 0) {
+            if (batch.length > 0 && (batch.length >= batchSize || subscription.readableLength === 0)) {
               await handle(batch);
               batch = [];
             }
@@ -439,19 +501,23 @@ export class EsdbEventStore implements EventStore, EventImporter, LeaseStore {
           if (!running) return;
           options.onError?.(error, attempt);
           await backoff(attempt);
+        } finally {
+          // Never leave a server-side subscription behind a failed or finished iteration.
+          await subscription.unsubscribe().catch(() => undefined);
         }
       }
     };
-    const done = run();
+    const finished = run();
     const subscription = {
       get position() {
         return position;
       },
       stop: async () => {
         running = false;
-        await (current as AllStreamSubscription | null)?.unsubscribe();
+        (wake as (() => void) | null)?.();
+        await (current as AllStreamSubscription | null)?.unsubscribe().catch(() => undefined);
         this.subscriptions.delete(subscription);
-        await done.catch(() => undefined);
+        await finished.catch(() => undefined);
       },
     };
     this.subscriptions.add(subscription);
@@ -478,14 +544,27 @@ export class EsdbEventStore implements EventStore, EventImporter, LeaseStore {
       if (run?.stream === stream) run.events.push(event);
       else runs.push({ stream, expected: head.revision, events: [event] });
     }
+    let position = 0;
     for (const run of runs) {
-      await this.client.appendToStream(this.physical(run.stream), run.events.map(toEsdbEvent) as EventData[], {
+      const result = await this.client.appendToStream(this.physical(run.stream), run.events.map(toEsdbEvent) as EventData[], {
         expectedRevision: run.expected === NO_STREAM ? ESDB_NO_STREAM : BigInt(run.expected),
         deadline: this.deadline,
       });
+      position = Number(result.position?.commit ?? 0n);
     }
-    const last = events[events.length - 1];
-    if (last) this.emitter.emit('appended', await this.headPosition());
+    // Imported idempotency keys keep working: a retried request after the migration finds its events.
+    const byKey = new Map<string, RecordedEvent[]>();
+    for (const event of events) {
+      const key = event.metadata.idempotencyKey;
+      if (key !== undefined) byKey.set(key, [...(byKey.get(key) ?? []), event]);
+    }
+    for (const [key, keyed] of byKey) {
+      const record: IdempotencyRecord = { stream: keyed[0]!.stream, ids: keyed.map((e) => e.id), reservedAt: keyed[0]!.recordedAt };
+      await this.appendInternal(idempotencyStream(this.namespace, key), RECORD_TYPE, record, ESDB_NO_STREAM).catch((error: unknown) => {
+        if (!isWrongExpectedVersion(error)) throw error;
+      });
+    }
+    if (position > 0) this.emitter.emit('appended', position);
   }
 
   onAppended(listener: (position: number) => void): () => void {

@@ -42,7 +42,7 @@ export const toEsdbEvent = (event: Omit<RecordedEvent, 'position' | 'stream' | '
 /** The subset of the driver's recorded event this module reads. */
 export type EsdbRecorded = { streamId: string; id: string; revision: bigint; type: string; data: unknown; metadata: unknown; position?: { commit: bigint; prepare: bigint } | undefined };
 
-/** ESDB reports "no position" on stream reads of servers older than 22.10 as the largest unsigned 64-bit value. */
+/** Servers before 22.10 send no position on stream reads: the largest unsigned 64-bit value (or 0 from the driver's default). */
 const UNKNOWN_POSITION = 2n ** 64n - 1n;
 
 export class EsdbMappingError extends Error {
@@ -54,17 +54,22 @@ export class EsdbMappingError extends Error {
 
 export const esdbPosition = (event: EsdbRecorded): number => {
   const commit = event.position?.commit;
-  if (commit === undefined || commit === UNKNOWN_POSITION || commit < 0n) {
+  if (commit === undefined || commit === UNKNOWN_POSITION || commit <= 0n) {
     throw new EsdbMappingError(`EventStoreDB gave no $all position for ${event.streamId}@${event.revision}: Shiplog needs EventStoreDB 22.10 or later (positions on stream reads)`);
   }
   if (commit > BigInt(Number.MAX_SAFE_INTEGER)) throw new EsdbMappingError(`$all position ${commit} is beyond 2^53`);
   return Number(commit);
 };
 
+export const isShiplogEnvelope = (metadata: unknown): boolean => {
+  const meta = metadata as Partial<EsdbMetadata> | null | undefined;
+  return typeof meta === 'object' && meta !== null && typeof meta.shiplog === 'object' && typeof meta.hash === 'string';
+};
+
 /** Shiplog's envelope from an ESDB event of `namespace` (the prefix every Shiplog stream name carries). */
 export const fromEsdbEvent = (event: EsdbRecorded, namespace: string): RecordedEvent => {
   const meta = event.metadata as Partial<EsdbMetadata> | undefined;
-  if (!meta?.shiplog || typeof meta.hash !== 'string') throw new EsdbMappingError(`Event ${event.id} in ${event.streamId} was not written by Shiplog (no envelope metadata)`);
+  if (!isShiplogEnvelope(meta)) throw new EsdbMappingError(`Event ${event.id} in ${event.streamId} was not written by Shiplog (no envelope metadata)`);
   const { shiplog, $correlationId: _c, $causationId: _k, ...metadata } = meta as EsdbMetadata;
   return {
     id: shiplog.id,
@@ -91,7 +96,13 @@ export const INTERNAL_STREAM_PREFIX = 'shiplog-internal-';
  */
 export const domainStreamRegex = (namespace: string): string => `^${escapeRegex(namespace)}(?!\\$)(?!${escapeRegex(INTERNAL_STREAM_PREFIX)})`;
 
-export const isDomainStream = (streamId: string, namespace: string): boolean => new RegExp(domainStreamRegex(namespace)).test(streamId);
+const domainStreamPatterns = new Map<string, RegExp>();
+
+export const isDomainStream = (streamId: string, namespace: string): boolean => {
+  let pattern = domainStreamPatterns.get(namespace);
+  if (!pattern) domainStreamPatterns.set(namespace, (pattern = new RegExp(domainStreamRegex(namespace))));
+  return pattern.test(streamId);
+};
 
 /** Glob as SQLite's GLOB does it for stream names: `*` any run, `?` one character, case-sensitive. */
 const globRegex = (glob: string): RegExp => new RegExp(`^${glob.split('').map((c) => (c === '*' ? '.*' : c === '?' ? '.' : escapeRegex(c))).join('')}$`);
