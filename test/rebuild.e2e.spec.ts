@@ -74,7 +74,7 @@ describe('projection rebuild', () => {
     await server.stop();
     const offline = await runCli(['projections', 'rebuild', '--data-dir', server.dataDir], {});
     expect(offline.code).toBe(0);
-    expect(offline.stdout).toMatch(/rebuilt deployments: \d+ events/);
+    expect(offline.stdout).toMatch(/rebuilt deployments, builds, catalog, variables, artifacts: \d+ events/);
     expect(offline.stderr).toMatch(/events\/s/);
     server = await startServer({ dataDir: server.dataDir });
     expect(await dump()).toEqual(before);

@@ -1,6 +1,6 @@
 import type { EventStore, RecordedEvent, Subscription } from '../event-store/event-store.port';
 import type { Projection } from './projection';
-import type { ReadStore } from './read-store.port';
+import type { ReadStore, RebuildTarget } from './read-store.port';
 
 export type ProjectionStatus = { name: string; position: number; lag: number; error: string | null };
 
@@ -24,67 +24,91 @@ export class ProjectionRunner {
   ) {}
 
   async start(): Promise<void> {
-    for (const projection of this.projections) {
-      const from = await this.readStore.prepare(projection);
-      this.positions.set(projection.name, from);
-      this.follow(projection, from);
-    }
-  }
-
-  private follow(projection: Projection, from: number): void {
-    const handles = new Set<string>(projection.handles);
-    this.subscriptions.set(
-      projection.name,
-      this.store.subscribeToAll({
-        fromPosition: from,
-        handler: (events) => this.project(projection, handles, events),
-        onError: (error, attempt) => {
-          const message = error instanceof Error ? error.message : String(error);
-          this.errors.set(projection.name, message);
-          this.log(`projection ${projection.name} failed (attempt ${attempt}), retrying: ${message}`);
-        },
-      }),
-    );
+    for (const projection of this.projections) this.positions.set(projection.name, await this.readStore.prepare(projection));
+    this.follow(this.projections);
   }
 
   /**
-   * Replays the whole store into fresh collections while the live ones keep serving, then pauses the live
-   * subscription for the last few events, swaps atomically and resumes from the rebuilt position.
+   * One subscription feeds every projection it is given (events are read and decoded once, not once per
+   * projection); it starts at the lowest of their checkpoints, and each skips what it has already applied.
    */
-  async rebuild(name: string, onProgress: (progress: { position: number; head: number }) => void = () => undefined): Promise<{ events: number; position: number }> {
-    const projection = this.projections.find((p) => p.name === name);
-    if (!projection) throw new Error(`Unknown projection ${name}`);
-    const handles = new Set<string>(projection.handles);
-    const target = await this.readStore.beginRebuild(projection);
+  private follow(projections: readonly Projection[]): void {
+    if (projections.length === 0) return;
+    const from = Math.min(...projections.map((p) => this.positions.get(p.name) ?? 0));
+    const handled = projections.map((projection) => ({ projection, handles: new Set<string>(projection.handles) }));
+    const subscription = this.store.subscribeToAll({
+      fromPosition: from,
+      batchSize: 2_000,
+      handler: async (events) => {
+        for (const { projection, handles } of handled) {
+          try {
+            await this.project(projection, handles, events);
+          } catch (error) {
+            this.errors.set(projection.name, error instanceof Error ? error.message : String(error));
+            throw error;
+          }
+        }
+      },
+      onError: (error, attempt) => this.log(`projections failed (attempt ${attempt}), retrying: ${error instanceof Error ? error.message : String(error)}`),
+    });
+    for (const projection of projections) this.subscriptions.set(projection.name, subscription);
+  }
+
+  private async stopFollowing(names: readonly string[]): Promise<readonly Projection[]> {
+    const affected = new Set(names.map((name) => this.subscriptions.get(name)).filter((s): s is Subscription => s !== undefined));
+    const others = this.projections.filter((p) => !names.includes(p.name) && affected.has(this.subscriptions.get(p.name)!));
+    await Promise.all([...affected].map((s) => s.stop()));
+    for (const projection of this.projections) if (affected.has(this.subscriptions.get(projection.name)!)) this.subscriptions.delete(projection.name);
+    return others;
+  }
+
+  /** Rebuilds one projection; see rebuildMany. */
+  rebuild(name: string, onProgress: (progress: { position: number; head: number }) => void = () => undefined): Promise<{ events: number; position: number }> {
+    return this.rebuildMany([name], onProgress);
+  }
+
+  /**
+   * Replays the whole store once into fresh collections of every named projection while the live ones keep
+   * serving, then pauses their live subscription for the last few events, swaps atomically and resumes from
+   * the rebuilt position.
+   */
+  async rebuildMany(names: readonly string[], onProgress: (progress: { position: number; head: number }) => void = () => undefined): Promise<{ events: number; position: number }> {
+    const chosen = names.map((name) => {
+      const projection = this.projections.find((p) => p.name === name);
+      if (!projection) throw new Error(`Unknown projection ${name}`);
+      return projection;
+    });
+    const targets: { projection: Projection; handles: ReadonlySet<string>; target: RebuildTarget }[] = [];
+    for (const projection of chosen) targets.push({ projection, handles: new Set<string>(projection.handles), target: await this.readStore.beginRebuild(projection) });
     let position = 0;
     let events = 0;
     const step = async (): Promise<boolean> => {
       const batch = await this.store.readAll(position, 2_000);
       if (batch.length === 0) return false;
       const last = batch[batch.length - 1]!.position;
-      await target.commit(last, async (tx) => {
-        for (const event of batch) if (handles.has(event.type)) await projection.apply(tx, event);
-      });
+      for (const { projection, handles, target } of targets) {
+        await target.commit(last, async (tx) => {
+          for (const event of batch) if (handles.has(event.type)) await projection.apply(tx, event);
+        });
+      }
       position = last;
       events += batch.length;
       onProgress({ position, head: await this.store.headPosition() });
       return true;
     };
-    let paused = false;
+    let paused: readonly Projection[] | null = null;
     try {
       while (await step());
-      paused = true;
-      await this.subscriptions.get(name)?.stop();
+      paused = await this.stopFollowing(names);
       while (await step());
-      await target.swap();
-      this.positions.set(name, position);
-      this.follow(projection, position);
+      for (const { target } of targets) await target.swap();
+      for (const projection of chosen) this.positions.set(projection.name, position);
+      this.follow([...chosen, ...paused]);
     } catch (error) {
-      await target.abort();
+      for (const { target } of targets) await target.abort();
       if (paused) {
-        const live = (await this.readStore.checkpoint(name)) ?? 0;
-        this.positions.set(name, live);
-        this.follow(projection, live);
+        for (const projection of chosen) this.positions.set(projection.name, (await this.readStore.checkpoint(projection.name)) ?? 0);
+        this.follow([...chosen, ...paused]);
       }
       throw error;
     }
@@ -148,7 +172,7 @@ export class ProjectionRunner {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.subscriptions.values()].map((s) => s.stop()));
+    await Promise.all([...new Set(this.subscriptions.values())].map((s) => s.stop()));
     this.subscriptions.clear();
     for (const waiter of this.waiters.splice(0)) waiter.resolve(false);
   }

@@ -19,7 +19,8 @@ export type CollectionDef = { name: string; indexes: readonly (readonly string[]
 
 /**
  * A projection's unit of work: reads see the work's own writes; nothing is visible to queries until the
- * runner commits the writes together with the projection's checkpoint.
+ * runner commits the writes together with the projection's checkpoint. Documents are immutable values: put a new
+ * object, never mutate one returned by `get` (the unit of work may hand back the very object it holds).
  */
 export interface ReadTx {
   get<T extends Doc>(collection: string, id: string): Promise<T | null>;

@@ -1,0 +1,338 @@
+/**
+ * The HTTP parts of `npm run bench` (called by bench/run.ts); alone: `node dist/bench/http.bench.js [--quick]`.
+ *
+ * - benchIngest: POST /deployment-events/ throughput and latency (autocannon) of Shiplog and of a minimal
+ *   Fastify + better-sqlite3 server doing one fsync'd INSERT per request (bench/baseline-server.ts), both real
+ *   processes measured in the same run, alternating, at 16, 32 and 64 connections. Auth on, durability on.
+ * - benchLag: projection lag at a fixed open-loop rate: from a 201 until GET /deployments/ shows the version.
+ * - benchColdStart: spawn until GET /health answers 200 on an empty data dir, then idle RSS.
+ *
+ * Every server is its own process on a fresh temp dir, stopped (and the dir removed) whatever happens.
+ */
+import autocannon from 'autocannon';
+import { createHash, randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import {
+  BASELINE_MAIN,
+  httpCall,
+  median,
+  percentile,
+  removeDir,
+  residentMb,
+  round,
+  SHIPLOG_MAIN,
+  sleep,
+  startServerProcess,
+  tempDir,
+  type Log,
+  type ServerProcess,
+} from './support';
+
+/** `errors`: responses other than 201 Created, plus connection errors and timeouts. `rps` counts 201s only. */
+export type Latency = { rps: number; p50_ms: number; p99_ms: number; errors: number };
+export type IngestRow = { connections: number; shiplog: Latency; baseline: Latency };
+export type IngestResult = { rows: IngestRow[]; throughput_ratio: number; p99_ratio: number; max_rps: number };
+export type LagResult = { rate: number; p50_ms: number; p99_ms: number; samples: number; errors: number };
+export type ColdStartResult = { start_ms: number; idle_rss_mb: number };
+
+const CONNECTIONS = [16, 32, 64] as const;
+/** Both ratios compare the two servers at this connection count (the middle of the sweep). */
+const RATIO_CONNECTIONS = 32;
+const PRODUCTS = Array.from({ length: 10 }, (_, i) => `service-${i}`);
+const ENVIRONMENTS = ['dev', 'qa', 'staging', 'production', 'eu-production'];
+/** 50 lanes (product × environment). */
+const LANES = PRODUCTS.flatMap((product) => ENVIRONMENTS.map((environment) => ({ product, environment })));
+/**
+ * Mostly completions (CI that reports only the end: an implicit start), some failures, some starts (left in
+ * flight until the lane's next version supersedes them). Versioner's aliases.
+ */
+const STATUSES = ['success', 'success', 'started', 'success', 'success', 'failed', 'success', 'started', 'success', 'success'];
+const USERS = ['ci-bot', 'john.doe', 'jane.roe', 'release-train'];
+
+type Deployment = { product: string; environment: string; version: string; body: string };
+
+/**
+ * Versioner deployment events, each a version the lane has not seen (never a duplicate or a conflict). A
+ * version is shared by a product's environments with one commit, as when it is promoted.
+ */
+const deploymentEvents = (): (() => Deployment) => {
+  let n = 0;
+  return () => {
+    const i = n++;
+    const lane = LANES[i % LANES.length] ?? { product: 'service-0', environment: 'dev' };
+    const generation = Math.floor(i / LANES.length);
+    const version = `1.${Math.floor(generation / 100)}.${generation % 100}`;
+    const body = JSON.stringify({
+      product_name: lane.product,
+      environment_name: lane.environment,
+      version,
+      status: STATUSES[i % STATUSES.length] ?? 'success',
+      deployed_by: USERS[i % USERS.length] ?? 'ci-bot',
+      scm_branch: 'main',
+      scm_sha: createHash('sha1').update(`${lane.product}@${version}`).digest('hex'),
+      build_url: `https://ci.example.com/${lane.product}/builds/${generation}`,
+    });
+    return { product: lane.product, environment: lane.environment, version, body };
+  };
+};
+
+const benchToken = () => `shiplog-bench-${randomBytes(24).toString('hex')}`;
+
+const shiplogEnv = (dataDir: string, token: string, extra: Record<string, string> = {}): Record<string, string> => ({
+  SHIPLOG_DATA_DIR: dataDir,
+  SHIPLOG_ADMIN_TOKEN: token,
+  LOG_LEVEL: 'warn',
+  // The throttler's ceiling (config.ts allows at most 10,000,000 a minute), so it is never what is measured.
+  SHIPLOG_RATE_LIMIT_PER_MINUTE: '10000000',
+  SHIPLOG_RATE_LIMIT_ANONYMOUS_PER_MINUTE: '10000000',
+  ...extra,
+});
+
+type Target = { name: string; server: ServerProcess; token: string; next: () => Deployment };
+
+/** Closed loop: `connections` clients each POSTing a new deployment event as soon as the previous one answered. */
+const load = async (target: Target, connections: number, seconds: number): Promise<Latency & { codes: string }> => {
+  const result = await autocannon({
+    url: target.server.url,
+    connections,
+    duration: seconds,
+    pipelining: 1,
+    timeout: 10,
+    method: 'POST',
+    headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/json' },
+    requests: [{ method: 'POST', path: '/deployment-events/', setupRequest: (request) => ({ ...request, body: target.next().body }) }],
+  });
+  const stats = Object.entries(result.statusCodeStats ?? {}).map(([code, { count = 0 }]) => [code, count] as const);
+  const responses = stats.reduce((sum, [, count]) => sum + count, 0);
+  const created = stats.find(([code]) => code === '201')?.[1] ?? 0;
+  return {
+    rps: round(created / result.duration, 1),
+    p50_ms: round(result.latency.p50, 2),
+    p99_ms: round(result.latency.p99, 2),
+    errors: responses - created + result.errors,
+    codes: stats.map(([code, count]) => `${code}×${count}`).join(' ') || 'none',
+  };
+};
+
+const numbersUnder = (value: unknown, field: string): number[] =>
+  typeof value === 'object' && value !== null
+    ? Object.values(value).flatMap((entry: unknown) => {
+        const n = typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>)[field] : undefined;
+        return typeof n === 'number' ? [n] : [];
+      })
+    : [];
+
+/** Waits until every projection and reactor has handled every event (GET /health); returns how long it took. */
+const settled = async (server: ServerProcess, withinMs = 120_000): Promise<number> => {
+  const started = performance.now();
+  for (;;) {
+    const health = await httpCall(server.url, 'GET', '/health').catch(() => null);
+    if (health?.status === 200) {
+      const details = (JSON.parse(health.text) as { details?: { projections?: { projections?: unknown }; reactors?: { reactors?: unknown } } }).details;
+      const lags = numbersUnder(details?.projections?.projections, 'lag');
+      const backlogs = numbersUnder(details?.reactors?.reactors, 'backlog');
+      if (lags.length > 0 && [...lags, ...backlogs].every((n) => n === 0)) return performance.now() - started;
+    }
+    if (performance.now() - started > withinMs) throw new Error(`projections not caught up within ${withinMs} ms: ${health?.status ?? 'no answer'} ${health?.text.slice(0, 500) ?? ''}`);
+    await sleep(20);
+  }
+};
+
+const summary = (name: string, connections: number, l: Latency & { codes: string }) =>
+  `${name.padEnd(8)} ${String(connections).padStart(2)} conns: ${l.rps.toFixed(0).padStart(6)} req/s  p50 ${l.p50_ms.toFixed(1)} ms  p99 ${l.p99_ms.toFixed(1)} ms` +
+  `${l.errors > 0 ? `  ${l.errors} ERRORS (status ${l.codes})` : ''}`;
+
+const withoutCodes = ({ codes: _codes, ...latency }: Latency & { codes: string }): Latency => latency;
+
+/**
+ * One row: a fresh baseline and a fresh Shiplog (new data dirs), both warmed up, then measured one after the
+ * other. Fresh per row because Shiplog slows as lanes grow (it reads a lane's stream per request): on a shared
+ * server each row would also measure a longer history than the previous one.
+ */
+const ingestRow = async (connections: number, seconds: number, warmupSeconds: number, log: Log): Promise<IngestRow> => {
+  const token = benchToken();
+  const dirs: string[] = [];
+  const servers: ServerProcess[] = [];
+  try {
+    const [baselineDir, shiplogDir] = await Promise.all([tempDir('shiplog-bench-baseline-'), tempDir('shiplog-bench-ingest-')]);
+    dirs.push(baselineDir, shiplogDir);
+    const started = await Promise.allSettled([
+      startServerProcess(BASELINE_MAIN, { BASELINE_DB: join(baselineDir, 'baseline.db'), BASELINE_TOKEN: token }),
+      startServerProcess(SHIPLOG_MAIN, shiplogEnv(shiplogDir, token)),
+    ]);
+    for (const outcome of started) if (outcome.status === 'fulfilled') servers.push(outcome.value);
+    const [baselineServer, shiplogServer] = started.map((outcome) => {
+      if (outcome.status === 'rejected') throw outcome.reason;
+      return outcome.value;
+    });
+    if (!baselineServer || !shiplogServer) throw new Error('a server did not start');
+    const baseline: Target = { name: 'baseline', server: baselineServer, token, next: deploymentEvents() };
+    const shiplog: Target = { name: 'shiplog', server: shiplogServer, token, next: deploymentEvents() };
+
+    for (const target of [baseline, shiplog]) {
+      const warm = await load(target, connections, warmupSeconds);
+      if (warm.errors > 0) log(`ingest: warm-up of ${target.name}: ${warm.errors} errors (status ${warm.codes})`);
+    }
+    await settled(shiplogServer);
+
+    const b = await load(baseline, connections, seconds);
+    log(`ingest: ${summary('baseline', connections, b)}`);
+    const s = await load(shiplog, connections, seconds);
+    const catchUpMs = await settled(shiplogServer);
+    log(`ingest: ${summary('shiplog', connections, s)}  (projections caught up ${catchUpMs.toFixed(0)} ms after the run)`);
+    return { connections, shiplog: withoutCodes(s), baseline: withoutCodes(b) };
+  } finally {
+    await Promise.all(servers.map((server) => server.stop()));
+    await Promise.all(dirs.map(removeDir));
+  }
+};
+
+export const benchIngest = async ({ quick, log }: { quick: boolean; log: Log }): Promise<IngestResult> => {
+  const seconds = quick ? 3 : 10;
+  const warmupSeconds = quick ? 1 : 2;
+  // Other work on the machine skews every number: the load average says whether there was any.
+  log(
+    `ingest: per connection count, fresh servers, ${warmupSeconds} s warm-up each, then ${seconds} s baseline, ${seconds} s Shiplog; ` +
+      `50 lanes, auth on, durable (load average ${loadavg()[0]?.toFixed(2)})`,
+  );
+  const rows: IngestRow[] = [];
+  for (const connections of CONNECTIONS) rows.push(await ingestRow(connections, seconds, warmupSeconds, log));
+  const at = rows.find((row) => row.connections === RATIO_CONNECTIONS);
+  if (!at) throw new Error(`no run at ${RATIO_CONNECTIONS} connections`);
+  return {
+    rows,
+    // Both at 32 connections: Shiplog ÷ baseline (throughput > 1 is better, p99 < 1 is better).
+    throughput_ratio: round(at.shiplog.rps / at.baseline.rps, 3),
+    p99_ratio: round(at.shiplog.p99_ms / at.baseline.p99_ms, 3),
+    max_rps: Math.max(...rows.map((row) => row.shiplog.rps)),
+  };
+};
+
+type OpenLoop = { sent: number; created: number; failed: number; unseen: number; sendSeconds: number; lags: number[] };
+
+/** Polls the deployments list (every ~2 ms) until the version shows; ms from `ackedAt`, or null after 10 s. */
+const visibleAfter = async (server: ServerProcess, token: string, d: Deployment, ackedAt: number): Promise<number | null> => {
+  const query = new URLSearchParams({ product: d.product, environment: d.environment, version: d.version, limit: '1' });
+  const path = `/deployments/?${query.toString()}`;
+  while (performance.now() - ackedAt < 10_000) {
+    const res = await httpCall(server.url, 'GET', path, { headers: { authorization: `Bearer ${token}` } }).catch(() => null);
+    if (res?.status === 200) {
+      const items = (JSON.parse(res.text) as { items?: { version?: unknown }[] }).items ?? [];
+      if (items.some((item) => item.version === d.version)) return performance.now() - ackedAt;
+    }
+    await sleep(2);
+  }
+  return null;
+};
+
+/**
+ * Open loop: request i leaves at start + i/rate whatever the answers so far (a slow server does not slow the
+ * sender). Every `sampleEvery`-th 201 (none with 0) is followed by polling until the deployment is visible.
+ */
+const openLoop = async (server: ServerProcess, token: string, next: () => Deployment, rate: number, seconds: number, sampleEvery: number): Promise<OpenLoop> => {
+  const total = Math.max(1, Math.round(rate * seconds));
+  const out: OpenLoop = { sent: 0, created: 0, failed: 0, unseen: 0, sendSeconds: 0, lags: [] };
+  const pending: Promise<void>[] = [];
+  const fire = async (i: number): Promise<void> => {
+    const d = next();
+    const res = await httpCall(server.url, 'POST', '/deployment-events/', { body: d.body, headers: { authorization: `Bearer ${token}` } }).catch(() => null);
+    if (res?.status !== 201) {
+      out.failed += 1;
+      return;
+    }
+    out.created += 1;
+    if (sampleEvery === 0 || i % sampleEvery !== 0) return;
+    const lag = await visibleAfter(server, token, d, performance.now());
+    if (lag === null) out.unseen += 1;
+    else out.lags.push(lag);
+  };
+  const started = performance.now();
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const due = Math.min(total, Math.floor(((performance.now() - started) * rate) / 1000) + 1);
+      while (out.sent < due) pending.push(fire(out.sent++));
+      if (out.sent < total) setTimeout(tick, 1);
+      else resolve();
+    };
+    tick();
+  });
+  out.sendSeconds = (performance.now() - started) / 1000;
+  await Promise.all(pending);
+  return out;
+};
+
+export const benchLag = async ({ quick, log, rps }: { quick: boolean; log: Log; rps: number }): Promise<LagResult> => {
+  if (!Number.isFinite(rps) || rps <= 0) throw new Error(`benchLag needs a positive rate, got ${rps}`);
+  const seconds = quick ? 3 : 10;
+  const warmupSeconds = quick ? 1 : 2;
+  const token = benchToken();
+  const dir = await tempDir('shiplog-bench-lag-');
+  let server: ServerProcess | null = null;
+  try {
+    // Queries answer at once instead of waiting for the projections (read-your-writes): the poll sees the real lag.
+    server = await startServerProcess(SHIPLOG_MAIN, shiplogEnv(dir, token, { SHIPLOG_CONSISTENCY_TIMEOUT_MS: '0' }));
+    const next = deploymentEvents();
+    const sampleEvery = Math.max(1, Math.round((rps * seconds) / 300));
+    log(`lag: ${rps.toFixed(0)} req/s open loop, warm-up ${warmupSeconds} s, then ${seconds} s sampling every ${sampleEvery}th request`);
+    await openLoop(server, token, next, rps, warmupSeconds, 0);
+    await settled(server);
+    const run = await openLoop(server, token, next, rps, seconds, sampleEvery);
+    const lags = [...run.lags].sort((a, b) => a - b);
+    const result: LagResult = {
+      rate: round(run.sent / run.sendSeconds, 1),
+      p50_ms: round(percentile(lags, 50), 2),
+      p99_ms: round(percentile(lags, 99), 2),
+      samples: lags.length,
+      errors: run.failed + run.unseen,
+    };
+    log(
+      `lag: sent ${run.sent} at ${result.rate.toFixed(0)} req/s, ${run.created} × 201, ${run.failed} failed; ` +
+        `${result.samples} samples: p50 ${result.p50_ms.toFixed(1)} ms, p99 ${result.p99_ms.toFixed(1)} ms${run.unseen > 0 ? `, ${run.unseen} NEVER VISIBLE` : ''}`,
+    );
+    return result;
+  } finally {
+    await server?.stop();
+    await removeDir(dir);
+  }
+};
+
+/** Median of 3 starts (1 with `quick`), each on an empty data dir. */
+export const benchColdStart = async ({ log, quick = false }: { log: Log; quick?: boolean }): Promise<ColdStartResult> => {
+  const starts: number[] = [];
+  const rss: number[] = [];
+  for (let run = 0; run < (quick ? 1 : 3); run += 1) {
+    const dir = await tempDir('shiplog-bench-start-');
+    let server: ServerProcess | null = null;
+    try {
+      server = await startServerProcess(SHIPLOG_MAIN, shiplogEnv(dir, benchToken()));
+      await sleep(2_000);
+      const mb = await residentMb(server.pid);
+      starts.push(server.startMs);
+      rss.push(mb);
+      log(`cold start ${run + 1}: ${server.startMs.toFixed(0)} ms to GET /health 200, ${mb.toFixed(1)} MiB RSS after 2 s idle`);
+    } finally {
+      await server?.stop();
+      await removeDir(dir);
+    }
+  }
+  return { start_ms: round(median(starts), 1), idle_rss_mb: round(median(rss), 1) };
+};
+
+if (require.main === module) {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+  const quick = values.quick;
+  const log: Log = (line) => console.error(line);
+  const main = async () => {
+    const ingest = await benchIngest({ quick, log });
+    const lag = await benchLag({ quick, log, rps: ingest.max_rps / 2 });
+    const coldStart = await benchColdStart({ log, quick });
+    console.log(JSON.stringify({ node: process.version, quick, ingest, lag, cold_start: coldStart }, null, 2));
+  };
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
