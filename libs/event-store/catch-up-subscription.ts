@@ -7,8 +7,10 @@ export type CatchUpOptions = {
   fromPosition: number;
   batchSize: number;
   handler: SubscriptionHandler;
-  /** Called after each handled batch (e.g. to store a checkpoint); a failure retries the batch. */
+  /** Stores the position handled so far (a checkpoint); a failure is reported and the write retried later. */
   afterBatch?: (position: number) => Promise<void>;
+  /** While busy, the checkpoint is stored at most this often (and always when caught up or stopping). */
+  checkpointEveryMs?: number;
   onError?: (error: unknown, attempt: number) => void;
   /** Safety net for appends made by another process: re-read at least this often while idle. */
   idlePollMs?: number;
@@ -21,7 +23,7 @@ export type CatchUpOptions = {
  * on the same batch: events are never skipped.
  */
 export const startCatchUpSubscription = (options: CatchUpOptions): Subscription => {
-  const { idlePollMs = 1_000, maxBackoffMs = 30_000 } = options;
+  const { idlePollMs = 1_000, maxBackoffMs = 30_000, checkpointEveryMs = 250 } = options;
   let position = options.fromPosition;
   let running = true;
   let appendedSinceRead = false;
@@ -46,6 +48,19 @@ export const startCatchUpSubscription = (options: CatchUpOptions): Subscription 
       idle = untilAppend;
     });
 
+  // Checkpoints are written at most every `checkpointEveryMs` while busy, and whenever the subscription catches
+  // up or stops: one durable write per batch would cost a sync per batch. A crash replays at most that window
+  // (delivery is at-least-once anyway).
+  let checkpointed = position;
+  let lastCheckpointAt = 0;
+  const saveCheckpoint = async () => {
+    if (!options.afterBatch || checkpointed === position) return;
+    const at = position;
+    await options.afterBatch(at);
+    checkpointed = at;
+    lastCheckpointAt = Date.now();
+  };
+
   const loop = async () => {
     let failures = 0;
     while (running) {
@@ -53,20 +68,21 @@ export const startCatchUpSubscription = (options: CatchUpOptions): Subscription 
       try {
         const events = await options.read(position, options.batchSize);
         if (events.length === 0) {
+          await saveCheckpoint();
           if (!appendedSinceRead && running) await sleep(idlePollMs, true);
           continue;
         }
         await options.handler(events);
-        const last = events[events.length - 1]!.position;
-        await options.afterBatch?.(last);
-        position = last;
+        position = events[events.length - 1]!.position;
         failures = 0;
+        if (Date.now() - lastCheckpointAt >= checkpointEveryMs) await saveCheckpoint();
       } catch (error) {
         failures += 1;
         options.onError?.(error, failures);
         if (running) await sleep(Math.min(maxBackoffMs, 50 * 2 ** failures), false);
       }
     }
+    await saveCheckpoint().catch(() => undefined);
   };
   const finished = loop();
 

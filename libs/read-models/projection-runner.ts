@@ -11,7 +11,10 @@ type Waiter = { position: number; resolve: (caughtUp: boolean) => void };
  * new checkpoint are committed together, so a crash replays at most an uncommitted batch, never half of one.
  */
 export class ProjectionRunner {
+  /** What each projection has applied (in memory) … */
   private readonly positions = new Map<string, number>();
+  /** … and its checkpoint as stored, which may lag behind over batches of events it does not handle. */
+  private readonly stored = new Map<string, number>();
   private readonly errors = new Map<string, string>();
   private readonly subscriptions = new Map<string, Subscription>();
   private waiters: Waiter[] = [];
@@ -24,7 +27,11 @@ export class ProjectionRunner {
   ) {}
 
   async start(): Promise<void> {
-    for (const projection of this.projections) this.positions.set(projection.name, await this.readStore.prepare(projection));
+    for (const projection of this.projections) {
+      const checkpoint = await this.readStore.prepare(projection);
+      this.positions.set(projection.name, checkpoint);
+      this.stored.set(projection.name, checkpoint);
+    }
     this.follow(this.projections);
   }
 
@@ -102,12 +109,19 @@ export class ProjectionRunner {
       paused = await this.stopFollowing(names);
       while (await step());
       for (const { target } of targets) await target.swap();
-      for (const projection of chosen) this.positions.set(projection.name, position);
+      for (const projection of chosen) {
+        this.positions.set(projection.name, position);
+        this.stored.set(projection.name, position);
+      }
       this.follow([...chosen, ...paused]);
     } catch (error) {
       for (const { target } of targets) await target.abort();
       if (paused) {
-        for (const projection of chosen) this.positions.set(projection.name, (await this.readStore.checkpoint(projection.name)) ?? 0);
+        for (const projection of chosen) {
+          const checkpoint = (await this.readStore.checkpoint(projection.name)) ?? 0;
+          this.positions.set(projection.name, checkpoint);
+          this.stored.set(projection.name, checkpoint);
+        }
         this.follow([...chosen, ...paused]);
       }
       throw error;
@@ -116,17 +130,38 @@ export class ProjectionRunner {
     return { events, position };
   }
 
+  /**
+   * Applies the events of a batch the projection has not applied yet. A batch with none of its event types only
+   * moves the position in memory (the stored checkpoint follows with the next write: a restart re-reads those
+   * events, which change nothing). When another instance moved the stored checkpoint first, the batch is retried
+   * from there: what it applied is skipped, what it has not is applied here.
+   */
   private async project(projection: Projection, handles: ReadonlySet<string>, events: readonly RecordedEvent[]): Promise<void> {
-    const from = this.positions.get(projection.name) ?? 0;
-    const fresh = events.filter((event) => event.position > from);
-    if (fresh.length === 0) return;
-    const to = fresh[fresh.length - 1]!.position;
-    const committed = await this.readStore.commit(projection.name, { from, to }, async (tx) => {
-      for (const event of fresh) if (handles.has(event.type)) await projection.apply(tx, event);
-    });
-    // Another instance projected past `from` first: adopt its checkpoint; events up to it are already applied.
-    this.positions.set(projection.name, committed ? to : ((await this.readStore.checkpoint(projection.name)) ?? from));
-    this.errors.delete(projection.name);
+    const name = projection.name;
+    for (;;) {
+      const applied = this.positions.get(name) ?? 0;
+      const fresh = events.filter((event) => event.position > applied);
+      if (fresh.length === 0) break;
+      const to = fresh[fresh.length - 1]!.position;
+      const relevant = fresh.filter((event) => handles.has(event.type));
+      if (relevant.length === 0) {
+        this.positions.set(name, to);
+        break;
+      }
+      const from = this.stored.get(name) ?? applied;
+      const committed = await this.readStore.commit(name, { from, to }, async (tx) => {
+        for (const event of relevant) await projection.apply(tx, event);
+      });
+      if (committed) {
+        this.stored.set(name, to);
+        this.positions.set(name, to);
+        break;
+      }
+      const checkpoint = (await this.readStore.checkpoint(name)) ?? from;
+      this.stored.set(name, checkpoint);
+      this.positions.set(name, checkpoint);
+    }
+    this.errors.delete(name);
     this.releaseWaiters();
   }
 

@@ -29,6 +29,8 @@ export class WebhooksService {
   private readonly cache = new StreamStateCache(1);
   private revision = -1;
   private subscriptions = new Map<string, ActiveWebhook>();
+  /** Whether the reactor has read the subscriptions once (then it follows their stream's events). */
+  private loaded = false;
 
   constructor(
     private readonly store: EventStore,
@@ -65,8 +67,13 @@ export class WebhooksService {
       name: 'webhooks',
       handles: ['*'],
       react: async (event) => {
+        // The subscriptions change only through their stream: re-read it when this reactor meets one of its events.
+        if (!this.loaded || event.stream === WEBHOOKS_STREAM) {
+          await this.active();
+          this.loaded = true;
+        }
         if (UNDELIVERABLE_PREFIXES.some((prefix) => event.type.startsWith(prefix))) return;
-        for (const webhook of await this.active()) {
+        for (const webhook of this.subscriptions.values()) {
           if (event.position <= webhook.position || !webhook.event_types.some((pattern) => matchesEventType(pattern, event.type))) continue;
           const payload = { id: event.id, type: event.type, stream: event.stream, occurred_at: event.occurredAt, recorded_at: event.recordedAt, actor: event.metadata.actor, data: event.data };
           outbox.enqueue(

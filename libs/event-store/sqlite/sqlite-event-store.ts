@@ -329,7 +329,9 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
       options.direction === 'backwards'
         ? this.statements.backwards.all(stream, options.fromRevision ?? Number.MAX_SAFE_INTEGER, limit)
         : this.statements.forwards.all(stream, options.fromRevision ?? 0, limit);
-    const revision = this.statements.head.get(stream)?.revision ?? NO_STREAM;
+    // An unbounded forward read that found events ended at the head (one snapshot: better-sqlite3 is synchronous).
+    const last = options.direction !== 'backwards' && limit === -1 ? rows[rows.length - 1] : undefined;
+    const revision = last?.revision ?? this.statements.head.get(stream)?.revision ?? NO_STREAM;
     return { events: rows.map((row) => this.toRecorded(row)), revision };
   }
 
