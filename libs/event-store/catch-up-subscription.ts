@@ -9,7 +9,7 @@ export type CatchUpOptions = {
   handler: SubscriptionHandler;
   /** Stores the position handled so far (a checkpoint); a failure is reported and the write retried later. */
   afterBatch?: (position: number) => Promise<void>;
-  /** While busy, the checkpoint is stored at most this often (and always when caught up or stopping). */
+  /** The checkpoint is stored at most this often (busy or caught up), and always when stopping. */
   checkpointEveryMs?: number;
   onError?: (error: unknown, attempt: number) => void;
   /** Safety net for appends made by another process: re-read at least this often while idle. */
@@ -48,11 +48,13 @@ export const startCatchUpSubscription = (options: CatchUpOptions): Subscription 
       idle = untilAppend;
     });
 
-  // Checkpoints are written at most every `checkpointEveryMs` while busy, and whenever the subscription catches
-  // up or stops: one durable write per batch would cost a sync per batch. A crash replays at most that window
-  // (delivery is at-least-once anyway).
+  // Checkpoints are written at most every `checkpointEveryMs` (a caught-up subscription writes when that much time
+  // has passed, waking for it if nothing else does) and when stopping: under steady load a subscription catches up
+  // after almost every batch, and one durable write per batch would cost a sync per batch. A crash replays at most
+  // that window (delivery is at-least-once anyway).
   let checkpointed = position;
   let lastCheckpointAt = 0;
+  const checkpointDueIn = () => (checkpointed === position ? Infinity : lastCheckpointAt + checkpointEveryMs - Date.now());
   const saveCheckpoint = async () => {
     if (!options.afterBatch || checkpointed === position) return;
     const at = position;
@@ -68,14 +70,14 @@ export const startCatchUpSubscription = (options: CatchUpOptions): Subscription 
       try {
         const events = await options.read(position, options.batchSize);
         if (events.length === 0) {
-          await saveCheckpoint();
-          if (!appendedSinceRead && running) await sleep(idlePollMs, true);
+          if (checkpointDueIn() <= 0) await saveCheckpoint();
+          if (!appendedSinceRead && running) await sleep(Math.min(idlePollMs, Math.max(1, checkpointDueIn())), true);
           continue;
         }
         await options.handler(events);
         position = events[events.length - 1]!.position;
         failures = 0;
-        if (Date.now() - lastCheckpointAt >= checkpointEveryMs) await saveCheckpoint();
+        if (checkpointDueIn() <= 0) await saveCheckpoint();
       } catch (error) {
         failures += 1;
         options.onError?.(error, failures);

@@ -75,6 +75,10 @@ export const describeReadStoreContract = (adapter: string, factory: ReadStoreFac
         expect(await store.get('things', 'a')).toEqual(thing('a', 'x', 2));
         expect(await store.get('things', 'b')).toBeNull();
         expect(await store.checkpoint('things')).toBe(12);
+        // Retried from the adopted checkpoint, the unit of work reads what the winner wrote, not what it read before.
+        let seen: Thing | null = null;
+        expect(await store.commit('things', { from: 12, to: 13 }, async (tx) => void (seen = await tx.get<Thing>('things', 'a')))).toBe(true);
+        expect(seen).toEqual(thing('a', 'x', 2));
       } finally {
         await other.close();
       }

@@ -7,7 +7,7 @@ import type { Clock, IdGenerator } from '../../domain/shared/time';
 import { EVENT_STORE, type EventStore, type Recorded } from '../../event-store/event-store.port';
 import { CatalogRegistrar } from '../catalog/catalog.registrar';
 import type { CommandMeta } from '../shared/command-meta';
-import { executeOnStream, findRecorded, requestHash, StreamStateCache } from '../shared/stream-command';
+import { executeOnStream, findRecorded, StreamStateCache } from '../shared/stream-command';
 import { CLOCK, IDS } from '../shared/tokens';
 
 export type BuildRecorded = Recorded<BuildEvent>;
@@ -44,7 +44,7 @@ export class BuildCommandHandler implements ICommandHandler<BuildCommandEnvelope
       stream,
       BUILD_MODEL,
       (build) => decideBuild(command, build, { now: this.clock.now(), newBuildId: () => this.ids.next() }),
-      { ...meta, requestHash: requestHash(command) },
+      { ...meta, request: command },
     );
     if (result.kind === 'appended') {
       const last = result.events[result.events.length - 1]!;

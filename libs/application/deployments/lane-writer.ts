@@ -4,7 +4,7 @@ import { evolveLane, initialLaneState } from '../../domain/deployments/lane.stat
 import { laneStream, type LaneEvent } from '../../domain/deployments/lane.events';
 import { EVENT_STORE, type EventStore } from '../../event-store/event-store.port';
 import type { CommandMeta } from '../shared/command-meta';
-import { executeOnStream, loadStream, requestHash, StreamStateCache, type StreamCommandResult } from '../shared/stream-command';
+import { executeOnStream, loadStream, StreamStateCache, type StreamCommandResult } from '../shared/stream-command';
 
 const LANE = { initialState: initialLaneState, evolve: evolveLane };
 
@@ -26,6 +26,6 @@ export class LaneWriter {
     meta: CommandMeta,
     request: unknown,
   ): Promise<StreamCommandResult<LaneState, LaneEvent>> {
-    return executeOnStream(this.store, this.cache, laneStream(product, environment), LANE, decide, { ...meta, requestHash: requestHash(request) });
+    return executeOnStream(this.store, this.cache, laneStream(product, environment), LANE, decide, { ...meta, request });
   }
 }

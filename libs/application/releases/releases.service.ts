@@ -21,7 +21,7 @@ import type { LaneWriter } from '../deployments/lane-writer';
 import { sagaMeta } from '../deployments/sagas';
 import type { Reactor } from '../reactors/reactor';
 import type { CommandMeta } from '../shared/command-meta';
-import { executeOnStream, loadStream, requestHash, StreamStateCache } from '../shared/stream-command';
+import { executeOnStream, loadStream, StreamStateCache } from '../shared/stream-command';
 import type { TimerService } from '../timers/timer.service';
 import type { TimerEvent } from '../../domain/timers/timers';
 
@@ -57,12 +57,12 @@ export class ReleasesService {
   /** Creates a release; a retry with the same idempotency key answers the release the first request created. */
   async create(data: Omit<CreateRelease['data'], 'release_id'>, meta: CommandMeta): Promise<string> {
     const releaseId = this.ids.next();
-    const outcome = await this.execute(releaseId, { type: 'CreateRelease', data: { ...data, release_id: releaseId } }, { ...meta, requestHash: requestHash(data) });
+    const outcome = await this.execute(releaseId, { type: 'CreateRelease', data: { ...data, release_id: releaseId } }, { ...meta, request: data });
     const created = outcome.kind === 'appended' ? outcome.events.find((e) => e.type === 'release.planned') : undefined;
     return created?.type === 'release.planned' ? created.data.release_id : releaseId;
   }
 
-  execute(releaseId: string, command: ReleaseCommand, meta: CommandMeta & { requestHash?: string }) {
+  execute(releaseId: string, command: ReleaseCommand, meta: CommandMeta & { request?: unknown }) {
     return executeOnStream(this.store, this.cache, releaseStream(releaseId), RELEASE, (state) => {
       if (command.type !== 'CreateRelease' && !state.id) throw new ReleaseNotFound(releaseId);
       return decideRelease(command, state, this.clock.now());

@@ -59,7 +59,7 @@ export const loadStream = async <S, E extends AnyEvent>(
 
 /**
  * The one way a command changes a stream: load → decide → append, re-deciding on a concurrent write.
- * With an idempotency key, a repeated request returns what the first one appended (the same request) or
+ * With an idempotency key, a repeated request (`meta.request`, fingerprinted) returns what the first one appended (the same request) or
  * fails with IdempotencyKeyReused (a different request); event ids derive from the key, so even two
  * concurrent requests with one key append once.
  */
@@ -69,11 +69,13 @@ export const executeOnStream = async <S, E extends AnyEvent>(
   stream: string,
   model: StreamModel<S, E>,
   decide: (state: S) => E[],
-  meta: CommandMeta & { requestHash?: string },
+  { request, ...meta }: CommandMeta & { request?: unknown },
 ): Promise<StreamCommandResult<S, E>> => {
   const key = meta.idempotencyKey;
+  // Only a key can be reused for another request, so only then is the request fingerprinted.
+  const fingerprint = key === undefined || request === undefined ? {} : { requestHash: requestHash(request) };
   const replay = (events: RecordedEvent[]): StreamCommandResult<S, E> => {
-    if (key !== undefined && events[0]?.metadata.requestHash !== meta.requestHash) throw new IdempotencyKeyReused(key);
+    if (key !== undefined && events[0]?.metadata.requestHash !== fingerprint.requestHash) throw new IdempotencyKeyReused(key);
     return { kind: 'appended', events: events as Recorded<E>[], position: events[events.length - 1]!.position, replayed: true };
   };
   if (key !== undefined) {
@@ -92,7 +94,7 @@ export const executeOnStream = async <S, E extends AnyEvent>(
         ...('occurred_at' in event.data && typeof event.data.occurred_at === 'string' ? { occurredAt: event.data.occurred_at } : {}),
         ...(key === undefined ? {} : { id: deterministicEventId(key, i) }),
       })),
-      { expectedRevision: revision, ...meta },
+      { expectedRevision: revision, ...meta, ...fingerprint },
     );
     if (result.alreadyAppended) return replay(result.events);
     cache.set(stream, result.revision, decided.reduce(model.evolve, state));

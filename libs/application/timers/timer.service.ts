@@ -2,7 +2,7 @@ import { decideTimers, evolveTimers, initialTimersState, TIMERS_STREAM, type Pen
 import type { Clock } from '../../domain/shared/time';
 import type { EventStore, RecordedEvent } from '../../event-store/event-store.port';
 import type { CommandMeta } from '../shared/command-meta';
-import { executeOnStream, loadStream, requestHash, StreamStateCache } from '../shared/stream-command';
+import { executeOnStream, loadStream, StreamStateCache } from '../shared/stream-command';
 import type { Reactor } from '../reactors/reactor';
 
 const TIMERS = { initialState: initialTimersState, evolve: evolveTimers };
@@ -82,6 +82,6 @@ export class TimerService {
   }
 
   private execute(command: TimerCommand, meta: CommandMeta) {
-    return executeOnStream(this.store, this.cache, TIMERS_STREAM, TIMERS, (state) => decideTimers(command, state, this.clock.now()), { ...meta, requestHash: requestHash(command) });
+    return executeOnStream(this.store, this.cache, TIMERS_STREAM, TIMERS, (state) => decideTimers(command, state, this.clock.now()), { ...meta, request: command });
   }
 }

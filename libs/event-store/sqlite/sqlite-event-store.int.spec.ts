@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeEventStoreContract } from '../../testing/event-store.contract';
+import { eventually } from '../../testing/eventually';
 import { SqliteEventStore } from './sqlite-event-store';
 
 describeEventStoreContract('sqlite', async () => {
@@ -20,4 +21,54 @@ describeEventStoreContract('sqlite without group commit', async () => {
     open: async (options) => SqliteEventStore.open({ file, groupCommit: false, ...options }),
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
+});
+
+describe('sqlite event store shared by two processes (two connections to one file)', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'shiplog-es-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  const append = (store: SqliteEventStore, stream: string, n: number) =>
+    store.append(stream, [{ type: 'thing.happened', data: { n } }], { expectedRevision: 'any' });
+
+  it('reads and delivers every event in position order, whichever connection appended it', async () => {
+    const file = join(dir, 'events.db');
+    const mine = SqliteEventStore.open({ file });
+    const theirs = SqliteEventStore.open({ file });
+    const delivered: number[] = [];
+    const subscription = mine.subscribeToAll({ handler: async (events) => void delivered.push(...events.map((e) => (e.data as { n: number }).n)) });
+    try {
+      // Interleaved: my recent appends are not contiguous positions, so reads must not skip theirs.
+      await append(mine, 'a', 1);
+      await append(theirs, 'b', 2);
+      await append(mine, 'a', 3);
+      await append(mine, 'a', 4);
+      await append(theirs, 'b', 5);
+      await append(mine, 'a', 6);
+      expect((await mine.readAll(0, 100)).map((e) => (e.data as { n: number }).n)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect((await mine.readAll(2, 2)).map((e) => e.position)).toEqual([3, 4]);
+      expect((await mine.readAll(4, 100)).map((e) => (e.data as { n: number }).n)).toEqual([5, 6]);
+      // The subscription is woken by my appends; theirs are found by the same reads (or the idle poll).
+      await eventually(() => expect(delivered).toEqual([1, 2, 3, 4, 5, 6]));
+    } finally {
+      await subscription.stop();
+      await Promise.all([mine.close(), theirs.close()]);
+    }
+  });
+
+  it('hands out recorded events frozen, so no subscriber can change what another one sees', async () => {
+    const store = SqliteEventStore.open({ file: join(dir, 'events.db') });
+    try {
+      await append(store, 'a', 1);
+      const [event] = await store.readAll(0, 1);
+      expect(() => {
+        (event!.data as { n: number }).n = 2;
+      }).toThrow(TypeError);
+      expect((await store.readAll(0, 1))[0]!.data).toEqual({ n: 1 });
+    } finally {
+      await store.close();
+    }
+  });
 });

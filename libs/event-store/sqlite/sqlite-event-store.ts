@@ -22,6 +22,7 @@ import { GENESIS_HASH } from '../hash-chain';
 import { recordEvents } from '../record-events';
 import { LeaseLost, type LeaseFence, type LeaseGrant, type LeaseStore } from '../lease.port';
 import { systemClock, uuidv7Generator } from '../ids';
+import { RecentEvents } from './recent-events';
 import { createSerializer, type EventSerializer } from '../serializer';
 
 export type SqliteEventStoreOptions = {
@@ -142,6 +143,9 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
   private readonly emitter = new EventEmitter();
   private readonly subscriptions = new Set<Subscription>();
   private queue: PendingAppend[] = [];
+  private readonly recent = new RecentEvents();
+  /** Rows inserted by the group transaction in progress, for `recent` once it commits. */
+  private inserted: EventRow[] = [];
   private flushScheduled = false;
   private closed = false;
 
@@ -164,9 +168,11 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
     this.statements = prepareStatements(this.db);
     this.writeGroup = this.db.transaction((group: readonly PendingAppend[]) =>
       group.map((pending) => {
+        const insertedBefore = this.inserted.length;
         try {
           return { ok: true as const, result: this.writeOne(pending) };
         } catch (error) {
+          this.inserted.length = insertedBefore; // its savepoint was rolled back
           if (error instanceof WrongExpectedRevision || error instanceof PartialDuplicateAppend) return { ok: false as const, error };
           throw error;
         }
@@ -206,6 +212,7 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
 
   private commit(group: readonly PendingAppend[]): void {
     let outcomes;
+    this.inserted = [];
     try {
       // IMMEDIATE: take the write lock before reading heads, so another process on the file waits (busy_timeout)
       // instead of failing on a snapshot it wrote past.
@@ -214,6 +221,8 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
       for (const pending of group) pending.reject(error);
       return;
     }
+    this.recent.add(this.inserted.map((row) => this.toRecorded(row)));
+    this.inserted = [];
     let head = 0;
     outcomes.forEach((outcome, i) => {
       const pending = group[i]!;
@@ -243,7 +252,7 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
       serializer: this.serializer,
     });
     const written = recorded.map((event): RecordedEvent => {
-      const info = this.statements.insert.run({
+      const row = {
         id: event.id,
         stream,
         revision: event.revision,
@@ -253,9 +262,11 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
         recorded_at: event.recordedAt,
         data: JSON.stringify(event.data),
         metadata: JSON.stringify(event.metadata),
-        idempotency_key: options.idempotencyKey ?? null,
-      });
-      return { ...event, position: Number(info.lastInsertRowid) };
+      };
+      const info = this.statements.insert.run({ ...row, idempotency_key: options.idempotencyKey ?? null });
+      const position = Number(info.lastInsertRowid);
+      this.inserted.push({ ...row, position });
+      return { ...event, position };
     });
     const revision = current + written.length;
     return { stream, revision, position: written[written.length - 1]!.position, events: written, alreadyAppended: false };
@@ -268,6 +279,7 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
   async importEvents(events: readonly RecordedEvent[]): Promise<void> {
     this.assertOpen();
     this.flush();
+    this.recent.clear();
     const head = this.importAll.immediate(events);
     if (head > 0) this.emitter.emit('appended', head);
   }
@@ -325,19 +337,22 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<StreamRead> {
     this.assertOpen();
     const limit = options.maxCount ?? -1;
-    const rows =
-      options.direction === 'backwards'
-        ? this.statements.backwards.all(stream, options.fromRevision ?? Number.MAX_SAFE_INTEGER, limit)
-        : this.statements.forwards.all(stream, options.fromRevision ?? 0, limit);
-    // An unbounded forward read that found events ended at the head (one snapshot: better-sqlite3 is synchronous).
-    const last = options.direction !== 'backwards' && limit === -1 ? rows[rows.length - 1] : undefined;
-    const revision = last?.revision ?? this.statements.head.get(stream)?.revision ?? NO_STREAM;
-    return { events: rows.map((row) => this.toRecorded(row)), revision };
+    if (options.direction === 'backwards') {
+      const rows = this.statements.backwards.all(stream, options.fromRevision ?? Number.MAX_SAFE_INTEGER, limit);
+      return { events: rows.map((row) => this.toRecorded(row)), revision: this.statements.head.get(stream)?.revision ?? NO_STREAM };
+    }
+    // The head first: most reads are of a missing stream or from a cached revision past the head (nothing to read).
+    const head = this.statements.head.get(stream)?.revision ?? NO_STREAM;
+    const fromRevision = options.fromRevision ?? 0;
+    if (head < fromRevision) return { events: [], revision: head };
+    const rows = this.statements.forwards.all(stream, fromRevision, limit);
+    // Another process may have appended between the two reads.
+    return { events: rows.map((row) => this.toRecorded(row)), revision: Math.max(head, rows[rows.length - 1]?.revision ?? NO_STREAM) };
   }
 
   async readAll(fromPosition = 0, maxCount = 1_000): Promise<RecordedEvent[]> {
     this.assertOpen();
-    return this.statements.all.all(fromPosition, maxCount).map((row) => this.toRecorded(row));
+    return this.recent.after(fromPosition, maxCount) ?? this.statements.all.all(fromPosition, maxCount).map((row) => this.toRecorded(row));
   }
 
   /**
