@@ -27,6 +27,11 @@ export type ServerConfig = {
   authFailuresPerMinute: number;
   /** SHIPLOG_REACTORS=off runs no sagas, executors, timers or deliveries (maintenance, replays). */
   reactorsEnabled: boolean;
+  /**
+   * SHIPLOG_PROJECTION_WORKER=off applies events to the read models on the server's own thread. On by default
+   * with the embedded stores (a worker thread of their own); the production adapters always run in-thread.
+   */
+  projectionWorker: boolean;
   /** EVENTSTORE_URL (esdb://…): events in EventStoreDB instead of the embedded SQLite store. */
   eventStoreUrl: string | null;
   /** MONGODB_URL (mongodb://…, a replica set): read models in MongoDB instead of SQLite. */
@@ -110,6 +115,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): ServerConfig =
     anonymousRateLimitPerMinute: integer('SHIPLOG_RATE_LIMIT_ANONYMOUS_PER_MINUTE', env['SHIPLOG_RATE_LIMIT_ANONYMOUS_PER_MINUTE'], 600, 1, 10_000_000),
     authFailuresPerMinute: integer('SHIPLOG_AUTH_FAILURES_PER_MINUTE', env['SHIPLOG_AUTH_FAILURES_PER_MINUTE'], 30, 1, 1_000_000),
     reactorsEnabled: flag('SHIPLOG_REACTORS', env['SHIPLOG_REACTORS'], true),
+    projectionWorker: flag('SHIPLOG_PROJECTION_WORKER', env['SHIPLOG_PROJECTION_WORKER'], true),
     publicUrl: env['SHIPLOG_PUBLIC_URL'] || null,
     eventStoreUrl: url('EVENTSTORE_URL', env['EVENTSTORE_URL'], ['esdb:', 'esdb+discover:']),
     mongoUrl: url('MONGODB_URL', env['MONGODB_URL'], ['mongodb:', 'mongodb+srv:']),

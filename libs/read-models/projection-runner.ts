@@ -1,30 +1,35 @@
 import type { EventStore, RecordedEvent, Subscription } from '../event-store/event-store.port';
 import type { Projection } from './projection';
+import { lowestOf, PositionWaiters, type ProjectionControl, type ProjectionStatus, type RebuildProgress } from './projection-control';
 import type { ReadStore, RebuildTarget } from './read-store.port';
 
-export type ProjectionStatus = { name: string; position: number; lag: number; error: string | null };
-
-type Waiter = { position: number; resolve: (caughtUp: boolean) => void };
+/** Where each projection stands, as a worker thread reports it to the server's thread. */
+export type AppliedPositions = { positions: Record<string, number>; errors: Record<string, string> };
 
 /**
  * Runs each projection from its own checkpoint on its own catch-up subscription. A batch of events and the
  * new checkpoint are committed together, so a crash replays at most an uncommitted batch, never half of one.
  */
-export class ProjectionRunner {
+export class ProjectionRunner implements ProjectionControl {
   /** What each projection has applied (in memory) … */
   private readonly positions = new Map<string, number>();
   /** … and its checkpoint as stored, which may lag behind over batches of events it does not handle. */
   private readonly stored = new Map<string, number>();
   private readonly errors = new Map<string, string>();
   private readonly subscriptions = new Map<string, Subscription>();
-  private waiters: Waiter[] = [];
+  private readonly waiters = new PositionWaiters(() => lowestOf(this.positions));
+  readonly names: readonly string[];
 
   constructor(
     private readonly store: EventStore,
     private readonly readStore: ReadStore,
     readonly projections: readonly Projection[],
     private readonly log: (message: string) => void = () => undefined,
-  ) {}
+    /** Called whenever a position or an error changed (a worker thread reports them to the server's thread). */
+    private readonly onChange: (applied: AppliedPositions) => void = () => undefined,
+  ) {
+    this.names = projections.map((p) => p.name);
+  }
 
   async start(): Promise<void> {
     for (const projection of this.projections) {
@@ -32,6 +37,7 @@ export class ProjectionRunner {
       this.positions.set(projection.name, checkpoint);
       this.stored.set(projection.name, checkpoint);
     }
+    this.changed();
     this.follow(this.projections);
   }
 
@@ -52,6 +58,7 @@ export class ProjectionRunner {
             await this.project(projection, handles, events);
           } catch (error) {
             this.errors.set(projection.name, error instanceof Error ? error.message : String(error));
+            this.changed();
             throw error;
           }
         }
@@ -70,7 +77,7 @@ export class ProjectionRunner {
   }
 
   /** Rebuilds one projection; see rebuildMany. */
-  rebuild(name: string, onProgress: (progress: { position: number; head: number }) => void = () => undefined): Promise<{ events: number; position: number }> {
+  rebuild(name: string, onProgress: (progress: RebuildProgress) => void = () => undefined): Promise<{ events: number; position: number }> {
     return this.rebuildMany([name], onProgress);
   }
 
@@ -79,7 +86,7 @@ export class ProjectionRunner {
    * serving, then pauses their live subscription for the last few events, swaps atomically and resumes from
    * the rebuilt position.
    */
-  async rebuildMany(names: readonly string[], onProgress: (progress: { position: number; head: number }) => void = () => undefined): Promise<{ events: number; position: number }> {
+  async rebuildMany(names: readonly string[], onProgress: (progress: RebuildProgress) => void = () => undefined): Promise<{ events: number; position: number }> {
     const chosen = names.map((name) => {
       const projection = this.projections.find((p) => p.name === name);
       if (!projection) throw new Error(`Unknown projection ${name}`);
@@ -165,37 +172,18 @@ export class ProjectionRunner {
     this.releaseWaiters();
   }
 
-  private lowestPosition(): number {
-    return Math.min(...this.positions.values());
-  }
-
   private releaseWaiters(): void {
-    const lowest = this.lowestPosition();
-    const [due, waiting] = [this.waiters.filter((w) => w.position <= lowest), this.waiters.filter((w) => w.position > lowest)];
-    this.waiters = waiting;
-    for (const waiter of due) waiter.resolve(true);
+    this.waiters.release();
+    this.changed();
   }
 
-  /**
-   * Resolves true once every projection has applied `position`, or false after `timeoutMs`.
-   * Queries use it for read-your-writes: they wait for the head position they observed.
-   */
+  private changed(): void {
+    this.onChange({ positions: Object.fromEntries(this.positions), errors: Object.fromEntries(this.errors) });
+  }
+
+  /** Queries use it for read-your-writes: they wait for the head position they observed. */
   waitFor(position: number, timeoutMs: number): Promise<boolean> {
-    if (this.positions.size === 0 || this.lowestPosition() >= position) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const waiter: Waiter = {
-        position,
-        resolve: (caughtUp) => {
-          clearTimeout(timer);
-          resolve(caughtUp);
-        },
-      };
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        resolve(false);
-      }, timeoutMs);
-      this.waiters.push(waiter);
-    });
+    return this.waiters.wait(position, timeoutMs);
   }
 
   async status(): Promise<ProjectionStatus[]> {
@@ -209,6 +197,6 @@ export class ProjectionRunner {
   async stop(): Promise<void> {
     await Promise.all([...new Set(this.subscriptions.values())].map((s) => s.stop()));
     this.subscriptions.clear();
-    for (const waiter of this.waiters.splice(0)) waiter.resolve(false);
+    this.waiters.abandon();
   }
 }

@@ -1,6 +1,6 @@
-import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ProjectionRunner } from '../../../libs/read-models/projection-runner';
+import { PROJECTION_CONTROL, type ProjectionControl } from '../../../libs/read-models/projection-control';
 import { Access } from '../access/access.decorator';
 import { RebuildJobs } from './rebuild-jobs';
 
@@ -8,7 +8,7 @@ import { RebuildJobs } from './rebuild-jobs';
 @Controller('api/v1/admin/projections')
 export class AdminController {
   constructor(
-    private readonly runner: ProjectionRunner,
+    @Inject(PROJECTION_CONTROL) private readonly runner: ProjectionControl,
     private readonly jobs: RebuildJobs,
   ) {}
 

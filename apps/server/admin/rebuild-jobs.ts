@@ -1,5 +1,5 @@
-import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
-import { ProjectionRunner } from '../../../libs/read-models/projection-runner';
+import { ConflictException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { PROJECTION_CONTROL, type ProjectionControl } from '../../../libs/read-models/projection-control';
 
 export type RebuildJob = {
   projection: string;
@@ -18,10 +18,10 @@ export class RebuildJobs {
   private readonly logger = new Logger('Projections');
   private readonly jobs = new Map<string, RebuildJob>();
 
-  constructor(private readonly runner: ProjectionRunner) {}
+  constructor(@Inject(PROJECTION_CONTROL) private readonly runner: ProjectionControl) {}
 
-  names(): string[] {
-    return this.runner.projections.map((p) => p.name);
+  names(): readonly string[] {
+    return this.runner.names;
   }
 
   start(name: string): RebuildJob {
@@ -31,7 +31,7 @@ export class RebuildJobs {
     const job: RebuildJob = { projection: name, state: 'running', position: 0, head: 0, events_per_second: 0, started_at: new Date(started).toISOString(), finished_at: null, error: null };
     this.jobs.set(name, job);
     this.runner
-      .rebuild(name, ({ position, head }) => Object.assign(job, { position, head, events_per_second: Math.round(position / Math.max(0.001, (Date.now() - started) / 1000)) }))
+      .rebuildMany([name], ({ position, head }) => Object.assign(job, { position, head, events_per_second: Math.round(position / Math.max(0.001, (Date.now() - started) / 1000)) }))
       .then(() => Object.assign(job, { state: 'done', finished_at: new Date().toISOString() }))
       .catch((error: unknown) => {
         Object.assign(job, { state: 'failed', finished_at: new Date().toISOString(), error: error instanceof Error ? error.message : String(error) });

@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nest
 import { HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
 import { EVENT_STORE, type EventStore } from '../../../libs/event-store/event-store.port';
-import { ProjectionRunner } from '../../../libs/read-models/projection-runner';
+import { PROJECTION_CONTROL, type ProjectionControl } from '../../../libs/read-models/projection-control';
 import { ReactorRunner } from '../../../libs/application/reactors/reactor';
 import { ReactorsElection } from '../reactors/reactors.module';
 import { SERVER_CONFIG, type ServerConfig } from '../config';
@@ -15,7 +15,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    private readonly projections: ProjectionRunner,
+    @Inject(PROJECTION_CONTROL) private readonly projections: ProjectionControl,
     private readonly reactors: ReactorRunner,
     private readonly election: ReactorsElection,
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,

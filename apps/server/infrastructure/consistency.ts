@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { EVENT_STORE, type EventStore } from '../../../libs/event-store/event-store.port';
-import { ProjectionRunner } from '../../../libs/read-models/projection-runner';
+import { PROJECTION_CONTROL, type ProjectionControl } from '../../../libs/read-models/projection-control';
 import { SERVER_CONFIG, type ServerConfig } from '../config';
 
 /**
@@ -12,7 +12,7 @@ import { SERVER_CONFIG, type ServerConfig } from '../config';
 export class ReadConsistency {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    private readonly projections: ProjectionRunner,
+    @Inject(PROJECTION_CONTROL) private readonly projections: ProjectionControl,
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
   ) {}
 

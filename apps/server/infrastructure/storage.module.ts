@@ -12,7 +12,9 @@ import { createSerializer } from '../../../libs/event-store/serializer';
 import { EsdbEventStore } from '../../../libs/event-store/esdb/esdb-event-store';
 import { SqliteEventStore } from '../../../libs/event-store/sqlite/sqlite-event-store';
 import { SHIPLOG_UPCASTERS } from '../../../libs/event-store/upcasters';
+import { PROJECTION_CONTROL, type ProjectionControl } from '../../../libs/read-models/projection-control';
 import { ProjectionRunner } from '../../../libs/read-models/projection-runner';
+import { ProjectionThread } from './projection-thread';
 import { READ_STORE, type ReadStore } from '../../../libs/read-models/read-store.port';
 import { MongoReadStore } from '../../../libs/read-models/mongo/mongo-read-store';
 import { SqliteReadStore } from '../../../libs/read-models/sqlite/sqlite-read-store';
@@ -51,7 +53,7 @@ class StorageLifecycle implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(READ_STORE) private readonly readStore: ReadStore,
-    private readonly projections: ProjectionRunner,
+    @Inject(PROJECTION_CONTROL) private readonly projections: ProjectionControl,
   ) {}
 
   onModuleInit(): Promise<void> {
@@ -94,18 +96,21 @@ class StorageLifecycle implements OnModuleInit, OnApplicationShutdown {
       inject: [SERVER_CONFIG],
     },
     {
-      provide: ProjectionRunner,
-      useFactory: (store: EventStore, readStore: ReadStore) => {
+      provide: PROJECTION_CONTROL,
+      useFactory: (config: ServerConfig, store: EventStore, readStore: ReadStore): ProjectionControl => {
         const logger = new Logger('Projections');
-        return new ProjectionRunner(store, readStore, PROJECTIONS, (message) => logger.warn(message));
+        const log = (message: string) => logger.warn(message);
+        if (!config.projectionWorker || config.eventStoreUrl || config.mongoUrl) return new ProjectionRunner(store, readStore, PROJECTIONS, log);
+        const [eventsFile, readModelsFile] = [join(config.dataDir, 'events.db'), join(config.dataDir, 'read-models.db')];
+        return new ProjectionThread(PROJECTIONS.map((p) => p.name), { eventsFile, readModelsFile, store, log });
       },
-      inject: [EVENT_STORE, READ_STORE],
+      inject: [SERVER_CONFIG, EVENT_STORE, READ_STORE],
     },
     { provide: SecretBox, useFactory: (config: ServerConfig) => new SecretBox(config.secretKey ?? loadOrCreateKeyFile(config.dataDir)), inject: [SERVER_CONFIG] },
     ReadConsistency,
     CatalogRegistrar,
     StorageLifecycle,
   ],
-  exports: [CLOCK, IDS, EVENT_STORE, READ_STORE, ProjectionRunner, ReadConsistency, SecretBox, CatalogRegistrar, ShiplogMetrics],
+  exports: [CLOCK, IDS, EVENT_STORE, READ_STORE, PROJECTION_CONTROL, ReadConsistency, SecretBox, CatalogRegistrar, ShiplogMetrics],
 })
 export class StorageModule {}

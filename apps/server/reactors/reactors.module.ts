@@ -31,7 +31,7 @@ import { SlackMessages } from '../../../libs/notifications/slack/slack-messages'
 import { PreferencesService } from '../../../libs/application/notifications/preferences.service';
 import { SERVER_CONFIG, type ServerConfig } from '../config';
 import { ShiplogMetrics } from '../metrics/metrics';
-import { ProjectionRunner } from '../../../libs/read-models/projection-runner';
+import { PROJECTION_CONTROL, type ProjectionControl } from '../../../libs/read-models/projection-control';
 import { EnvironmentsModule } from '../environments/environments.module';
 import { IngestionModule } from '../ingestion.module';
 import { PoliciesModule } from '../policies/policies.module';
@@ -89,7 +89,7 @@ class ReactorsLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly commands: CommandBus,
     @Inject(OPERATIONS_DB) private readonly operations: Database.Database,
     private readonly metrics: ShiplogMetrics,
-    private readonly projections: ProjectionRunner,
+    @Inject(PROJECTION_CONTROL) private readonly projections: ProjectionControl,
     private readonly health: HealthMonitor,
     @Inject(EVENT_STORE) store: EventStore,
     private readonly election: ReactorsElection,

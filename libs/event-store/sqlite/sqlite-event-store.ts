@@ -456,6 +456,14 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
     };
   }
 
+  /**
+   * Another connection to the file (a worker thread's or another process's) appended up to `head`: wakes this
+   * store's subscriptions now instead of at their next idle poll.
+   */
+  noticeAppended(head: number): void {
+    if (!this.closed) this.emitter.emit('appended', head);
+  }
+
   onAppended(listener: (position: number) => void): () => void {
     this.emitter.on('appended', listener);
     return () => this.emitter.off('appended', listener);

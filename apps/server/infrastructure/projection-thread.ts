@@ -1,0 +1,159 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { EventStore } from '../../../libs/event-store/event-store.port';
+import { lowestOf, PositionWaiters, type ProjectionControl, type ProjectionStatus, type RebuildProgress } from '../../../libs/read-models/projection-control';
+import type { AppliedPositions } from '../../../libs/read-models/projection-runner';
+
+export type ProjectionWorkerData = { eventsFile: string; readModelsFile: string };
+
+export type ToWorker = { type: 'appended'; head: number } | { type: 'rebuild'; id: number; names: readonly string[] } | { type: 'stop' };
+
+export type FromWorker =
+  | { type: 'started' }
+  | { type: 'start-failed'; message: string }
+  | ({ type: 'applied' } & AppliedPositions)
+  | ({ type: 'rebuild-progress'; id: number } & RebuildProgress)
+  | { type: 'rebuild-done'; id: number; events: number; position: number }
+  | { type: 'rebuild-failed'; id: number; message: string }
+  | { type: 'log'; message: string }
+  | { type: 'stopped' };
+
+type Rebuild = { onProgress: (progress: RebuildProgress) => void; resolve: (result: { events: number; position: number }) => void; reject: (error: Error) => void };
+
+/**
+ * The compiled worker script. Under Jest (sources run as TypeScript) it is the build's copy: `npm test` builds first.
+ */
+const workerScript = (): string => {
+  const beside = join(__dirname, 'projection-worker.js');
+  if (existsSync(beside)) return beside;
+  const built = join(__dirname, '../../../dist/apps/server/infrastructure/projection-worker.js');
+  if (existsSync(built)) return built;
+  throw new Error(`projection worker not found at ${beside} or ${built}: run npm run build`);
+};
+
+/** How long after an unexpected exit the worker is started again. */
+const RESTART_DELAY_MS = 1_000;
+
+/**
+ * Runs the projections (a ProjectionRunner on SQLite) in a worker thread: the server's thread only appends, answers
+ * queries and waits for positions the worker reports. Appends made here wake the worker at once. If the worker dies
+ * it is restarted from the stored checkpoints, and /health shows the error meanwhile.
+ */
+export class ProjectionThread implements ProjectionControl {
+  private worker: Worker | null = null;
+  private readonly positions = new Map<string, number>();
+  private errors: Record<string, string> = {};
+  private readonly waiters = new PositionWaiters(() => lowestOf(this.positions));
+  private readonly rebuilds = new Map<number, Rebuild>();
+  private nextRebuild = 1;
+  private stopping = false;
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(
+    readonly names: readonly string[],
+    private readonly options: ProjectionWorkerData & { store: EventStore; log: (message: string) => void },
+  ) {}
+
+  async start(): Promise<void> {
+    this.unsubscribe = this.options.store.onAppended((head) => this.send({ type: 'appended', head }));
+    await this.spawn();
+  }
+
+  private spawn(): Promise<void> {
+    const { eventsFile, readModelsFile } = this.options;
+    const worker = new Worker(workerScript(), { workerData: { eventsFile, readModelsFile } satisfies ProjectionWorkerData });
+    this.worker = worker;
+    return new Promise((resolve, reject) => {
+      worker.on('message', (message: FromWorker) => {
+        if (message.type === 'started') resolve();
+        else if (message.type === 'start-failed') reject(new Error(`projections could not start: ${message.message}`));
+        else this.receive(message);
+      });
+      worker.on('error', (error) => this.options.log(`projection worker failed: ${error.message}`));
+      worker.on('exit', (code) => {
+        if (this.worker === worker) this.worker = null;
+        reject(new Error(`projection worker exited (${code}) before it started`));
+        this.failRebuilds(`the projection worker exited (${code})`);
+        if (this.stopping) return;
+        for (const name of this.names) this.errors[name] = `projection worker exited (${code}); restarting`;
+        this.options.log(`projection worker exited (${code}); restarting in ${RESTART_DELAY_MS} ms`);
+        setTimeout(() => {
+          if (!this.stopping) this.spawn().catch((error: unknown) => this.options.log(error instanceof Error ? error.message : String(error)));
+        }, RESTART_DELAY_MS).unref();
+      });
+    });
+  }
+
+  private receive(message: Exclude<FromWorker, { type: 'started' | 'start-failed' }>): void {
+    switch (message.type) {
+      case 'applied':
+        for (const [name, position] of Object.entries(message.positions)) this.positions.set(name, position);
+        this.errors = message.errors;
+        return this.waiters.release();
+      case 'rebuild-progress':
+        return this.rebuilds.get(message.id)?.onProgress({ position: message.position, head: message.head });
+      case 'rebuild-done':
+        this.rebuilds.get(message.id)?.resolve({ events: message.events, position: message.position });
+        return void this.rebuilds.delete(message.id);
+      case 'rebuild-failed':
+        this.rebuilds.get(message.id)?.reject(new Error(message.message));
+        return void this.rebuilds.delete(message.id);
+      case 'log':
+        return this.options.log(message.message);
+      case 'stopped':
+        return;
+      default:
+        return ((unknown: never) => this.options.log(`unknown message from the projection worker: ${JSON.stringify(unknown)}`))(message);
+    }
+  }
+
+  private send(message: ToWorker): void {
+    this.worker?.postMessage(message);
+  }
+
+  private failRebuilds(reason: string): void {
+    for (const rebuild of this.rebuilds.values()) rebuild.reject(new Error(reason));
+    this.rebuilds.clear();
+  }
+
+  rebuildMany(names: readonly string[], onProgress: (progress: RebuildProgress) => void = () => undefined): Promise<{ events: number; position: number }> {
+    const unknown = names.filter((name) => !this.names.includes(name));
+    if (unknown.length > 0) return Promise.reject(new Error(`Unknown projection ${unknown.join(', ')}`));
+    if (!this.worker) return Promise.reject(new Error('the projection worker is not running'));
+    const id = this.nextRebuild++;
+    return new Promise((resolve, reject) => {
+      this.rebuilds.set(id, { onProgress, resolve, reject });
+      this.send({ type: 'rebuild', id, names });
+    });
+  }
+
+  waitFor(position: number, timeoutMs: number): Promise<boolean> {
+    return this.waiters.wait(position, timeoutMs);
+  }
+
+  async status(): Promise<ProjectionStatus[]> {
+    const head = await this.options.store.headPosition();
+    return this.names.map((name) => {
+      const position = this.positions.get(name) ?? 0;
+      return { name, position, lag: Math.max(0, head - position), error: this.errors[name] ?? null };
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.unsubscribe?.();
+    const worker = this.worker;
+    if (worker) {
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      // The worker stops its subscriptions and closes its connections, then says so; terminate() ends the thread.
+      const stopped = new Promise<void>((resolve) => worker.on('message', (message: FromWorker) => message.type === 'stopped' && resolve()));
+      worker.postMessage({ type: 'stop' } satisfies ToWorker);
+      await Promise.race([stopped, exited, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+      await worker.terminate();
+      await exited;
+    }
+    this.failRebuilds('the server is stopping');
+    this.waiters.abandon();
+  }
+}

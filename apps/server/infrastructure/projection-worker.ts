@@ -1,0 +1,67 @@
+/**
+ * Entry point of the projection worker thread (started by ProjectionThread): the embedded default's projections
+ * run here, on their own connections to events.db and read-models.db, so applying events never holds up requests
+ * on the server's event loop.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { SqliteEventStore } from '../../../libs/event-store/sqlite/sqlite-event-store';
+import { createSerializer } from '../../../libs/event-store/serializer';
+import { SHIPLOG_UPCASTERS } from '../../../libs/event-store/upcasters';
+import { ProjectionRunner } from '../../../libs/read-models/projection-runner';
+import { SqliteReadStore } from '../../../libs/read-models/sqlite/sqlite-read-store';
+import type { ToWorker, FromWorker, ProjectionWorkerData } from './projection-thread';
+import { PROJECTIONS } from './projections';
+
+const port = parentPort;
+if (!port) throw new Error('projection-worker runs as a worker thread (see ProjectionThread)');
+const post = (message: FromWorker) => port.postMessage(message);
+const { eventsFile, readModelsFile } = workerData as ProjectionWorkerData;
+
+const store = SqliteEventStore.open({ file: eventsFile, serializer: createSerializer(SHIPLOG_UPCASTERS) });
+const readStore = new SqliteReadStore(readModelsFile);
+// Positions are reported once per turn of this thread's loop, however many batches moved them.
+let latest: FromWorker | null = null;
+const runner = new ProjectionRunner(
+  store,
+  readStore,
+  PROJECTIONS,
+  (message) => post({ type: 'log', message }),
+  (applied) => {
+    if (latest === null) setImmediate(flushApplied);
+    latest = { type: 'applied', ...applied };
+  },
+);
+
+function flushApplied() {
+  if (latest) post(latest);
+  latest = null;
+}
+
+const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+port.on('message', (message: ToWorker) => {
+  switch (message.type) {
+    case 'appended':
+      return store.noticeAppended(message.head);
+    case 'rebuild':
+      return void runner.rebuildMany(message.names, (progress) => post({ type: 'rebuild-progress', id: message.id, ...progress })).then(
+        (result) => post({ type: 'rebuild-done', id: message.id, ...result }),
+        (error: unknown) => post({ type: 'rebuild-failed', id: message.id, message: errorMessage(error) }),
+      );
+    case 'stop':
+      return void runner
+        .stop()
+        .then(() => Promise.all([readStore.close(), store.close()]))
+        .finally(() => post({ type: 'stopped' }));
+    default:
+      return ((unknown: never) => post({ type: 'log', message: `unknown message ${JSON.stringify(unknown)}` }))(message);
+  }
+});
+
+runner.start().then(
+  () => {
+    flushApplied(); // the positions first: the server's waitFor must not answer before it knows them
+    post({ type: 'started' });
+  },
+  (error: unknown) => post({ type: 'start-failed', message: errorMessage(error) }),
+);
