@@ -267,6 +267,8 @@ describe('access control (HTTP, real app)', () => {
       expect(statuses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 429, 429]);
       expect(statuses[5]!.body).toMatchObject({ type: '/problems/rate-limited', status: 429 });
       expect(Number(statuses[5]!.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(statuses.map((r) => r.headers.get('x-ratelimit-remaining'))).toEqual(['4', '3', '2', '1', '0', '0', '0']);
+      expect(statuses[0]!.headers.get('x-ratelimit-limit')).toBe('5');
     });
 
     it('slows down repeated failed authentication from one address, counts failures in /metrics, and logs no secret', async () => {

@@ -1,7 +1,6 @@
 import { Global, Inject, Injectable, Module, type BeforeApplicationShutdown, type CanActivate, type ExecutionContext, type OnModuleInit } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
-import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { TokenRegistry } from '../../../libs/application/access/token-registry';
 import { TokensService } from '../../../libs/application/access/tokens.service';
 import { CLOCK, IDS } from '../../../libs/application/shared/tokens';
@@ -13,15 +12,33 @@ import { MetricsController } from '../metrics/metrics.controller';
 import { AccessBootstrap } from './access.bootstrap';
 import { AccessGuard } from './access.guard';
 import { RouteAccessCheck } from './route-access.check';
+import { ProblemException } from '../problems/problem';
+import { RateWindow } from './rate-window';
 import { TokenUsage } from './token-usage';
 import { TokensController } from './tokens.controller';
 
-/** Rate limits per token, or per address for routes without one (/health). */
+/**
+ * Rate limits per token, or per address for routes without one (/health): fixed one-minute windows, with
+ * X-RateLimit-Limit/Remaining/Reset on every answer and Retry-After on a 429.
+ */
 @Injectable()
-class ShiplogThrottlerGuard extends ThrottlerGuard {
-  protected override async getTracker(request: Record<string, unknown>): Promise<string> {
-    const { principal, ip } = request as unknown as FastifyRequest;
-    return principal ? `token:${principal.tokenId}` : `ip:${ip}`;
+class RateLimitGuard implements CanActivate {
+  private readonly perToken: RateWindow;
+  private readonly perAddress: RateWindow;
+
+  constructor(@Inject(SERVER_CONFIG) private readonly config: ServerConfig) {
+    this.perToken = new RateWindow(config.rateLimitPerMinute, 60_000, Date.now);
+    this.perAddress = new RateWindow(config.anonymousRateLimitPerMinute, 60_000, Date.now);
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    const http = context.switchToHttp();
+    const { principal, ip } = http.getRequest<FastifyRequest>();
+    const [window, key, limit] = principal ? [this.perToken, principal.tokenId, this.config.rateLimitPerMinute] : [this.perAddress, ip, this.config.anonymousRateLimitPerMinute];
+    const { allowed, remaining, resetSeconds } = window.take(key);
+    void http.getResponse<FastifyReply>().headers({ 'x-ratelimit-limit': limit, 'x-ratelimit-remaining': remaining, 'x-ratelimit-reset': resetSeconds });
+    if (allowed) return true;
+    throw new ProblemException('rate-limited', `More than ${limit} requests a minute; retry in ${resetSeconds} s.`, [], { 'retry-after': String(resetSeconds) });
   }
 }
 
@@ -54,13 +71,6 @@ class UsageRecordingGuard implements CanActivate {
 @Module({
   imports: [
     DiscoveryModule,
-    ThrottlerModule.forRootAsync({
-      inject: [SERVER_CONFIG],
-      useFactory: (config: ServerConfig) => ({
-        throttlers: [{ name: 'default', ttl: 60_000, limit: (context) => (context.switchToHttp().getRequest<FastifyRequest>().principal ? config.rateLimitPerMinute : config.anonymousRateLimitPerMinute) }],
-        setHeaders: true,
-      }),
-    }),
   ],
   controllers: [TokensController, MetricsController],
   providers: [
@@ -80,7 +90,7 @@ class UsageRecordingGuard implements CanActivate {
     RouteAccessCheck,
     // Order matters: authenticate first, so rate limits and usage are per token.
     { provide: APP_GUARD, useClass: AccessGuard },
-    { provide: APP_GUARD, useClass: ShiplogThrottlerGuard },
+    { provide: APP_GUARD, useClass: RateLimitGuard },
     { provide: APP_GUARD, useClass: UsageRecordingGuard },
   ],
   exports: [TokenRegistry, TokensService],

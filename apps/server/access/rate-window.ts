@@ -1,4 +1,4 @@
-/** Counts events per key in fixed windows; used to slow down repeated failed authentication from one address. */
+/** Counts events per key in fixed windows: the rate limits per token and address, and failed authentications. */
 export class RateWindow {
   private readonly counts = new Map<string, { windowStart: number; count: number }>();
 
@@ -14,8 +14,23 @@ export class RateWindow {
     return entry.count >= this.limit ? Math.ceil((entry.windowStart + this.windowMs - this.now()) / 1000) : 0;
   }
 
-  hit(key: string): void {
+  /**
+   * Counts one request for `key` if it is under the limit: what a rate limit needs in one lookup. `remaining` is
+   * after this request; `resetSeconds` is when the window ends.
+   */
+  take(key: string): { allowed: boolean; remaining: number; resetSeconds: number } {
     const entry = this.current(key);
+    const resetSeconds = Math.max(1, Math.ceil((entry.windowStart + this.windowMs - this.now()) / 1000));
+    if (entry.count >= this.limit) return { allowed: false, remaining: 0, resetSeconds };
+    this.hitEntry(key, entry);
+    return { allowed: true, remaining: this.limit - entry.count, resetSeconds };
+  }
+
+  hit(key: string): void {
+    this.hitEntry(key, this.current(key));
+  }
+
+  private hitEntry(key: string, entry: { windowStart: number; count: number }): void {
     entry.count += 1;
     this.counts.set(key, entry);
     if (this.counts.size > 100_000) this.counts.clear(); // bounded memory under a spray of addresses

@@ -103,8 +103,11 @@ export class SqliteReadStore implements ReadStore {
   }
 
   async commit(projection: string, { from, to }: CheckpointMove, work: (tx: ReadTx) => Promise<void>): Promise<boolean> {
-    return this.commitTo(table, work, () =>
-      this.statement('UPDATE projection_checkpoints SET position = ? WHERE name = ? AND position = ?').run(to, projection, from).changes === 1,
+    return this.commitTo(
+      table,
+      work,
+      () => this.statement('UPDATE projection_checkpoints SET position = ? WHERE name = ? AND position = ?').run(to, projection, from).changes === 1,
+      { live: true },
     );
   }
 
@@ -113,14 +116,15 @@ export class SqliteReadStore implements ReadStore {
    * the same transaction: a unit of work is all or nothing. IMMEDIATE takes the write lock up front, so another
    * process on the same file waits (busy_timeout) instead of failing on a stale snapshot.
    */
-  private async commitTo(tableOf: (collection: string) => string, work: (tx: ReadTx) => Promise<void>, claim: () => boolean): Promise<boolean> {
+  private async commitTo(tableOf: (collection: string) => string, work: (tx: ReadTx) => Promise<void>, claim: () => boolean, { live }: { live: boolean }): Promise<boolean> {
+    // Only live units of work use `known`: a rebuild reads each document back at most once per batch.
     const key = (collection: string, id: string) => `${tableOf(collection)}\u0000${id}`;
     const { tx, writes } = overlayTx(async (collection, id) => {
-      const cached = this.known.get(key(collection, id));
+      const cached = live ? this.known.get(key(collection, id)) : undefined;
       if (cached !== undefined) return cached;
       const row = this.statement<[string], { doc: string }>(`SELECT doc FROM ${tableOf(collection)} WHERE id = ?`).get(id);
       const doc = row ? (JSON.parse(row.doc) as Doc) : null;
-      this.remember(key(collection, id), doc);
+      if (live) this.remember(key(collection, id), doc);
       return doc;
     });
     try {
@@ -138,7 +142,8 @@ export class SqliteReadStore implements ReadStore {
         })
         .immediate();
       if (!claimed) this.known.clear();
-      else for (const [collection, byId] of writes) for (const [id, write] of byId) this.remember(key(collection, id), 'doc' in write ? write.doc : null);
+      else if (live)
+        for (const [collection, byId] of writes) for (const [id, write] of byId) this.remember(key(collection, id), 'doc' in write ? write.doc : null);
       return claimed;
     } catch (error) {
       this.known.clear();
@@ -172,10 +177,15 @@ export class SqliteReadStore implements ReadStore {
     let position = 0;
     return {
       commit: async (at, work) => {
-        await this.commitTo(next, work, () => {
-          position = at;
-          return true;
-        });
+        await this.commitTo(
+          next,
+          work,
+          () => {
+            position = at;
+            return true;
+          },
+          { live: false },
+        );
       },
       swap: async () => {
         this.known.clear();
