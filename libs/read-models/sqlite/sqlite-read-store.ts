@@ -10,14 +10,29 @@ const checked = (kind: string, name: string): string => {
 };
 
 const table = (collection: string) => `rm_${checked('collection', collection)}`;
-/** `id` is a column; every other field lives in the JSON document and is indexed by the same expression. */
-const column = (field: string) => (field === 'id' ? 'id' : `json_extract(doc, '$.${checked('field', field)}')`);
+/**
+ * Every field an index of the collection covers (besides `id`) is also stored in a column of its own, written from
+ * the document in JavaScript: indexes on plain columns build and update without parsing JSON. Other fields are
+ * read from the JSON document.
+ */
+const indexedFields = (indexes: CollectionDef['indexes']): string[] => [...new Set(indexes.flat().filter((f) => f !== 'id'))].map((f) => checked('field', f));
+const fieldColumn = (field: string) => `f_${field}`;
+/** How a field reads in SQL on a table whose column fields are `columns`. */
+type ColumnOf = (field: string) => string;
+const columnOf =
+  (columns: readonly string[]): ColumnOf =>
+  (field) =>
+    field === 'id' ? 'id' : columns.includes(field) ? fieldColumn(field) : `json_extract(doc, '$.${checked('field', field)}')`;
 const bindable = (value: Scalar): string | number | null => (typeof value === 'boolean' ? Number(value) : value);
+/** A document's field as its column stores it: what json_extract would give (objects as JSON text). */
+const columnValue = (value: unknown): string | number | null =>
+  value === undefined || value === null ? null : typeof value === 'boolean' ? Number(value) : typeof value === 'string' || typeof value === 'number' ? value : JSON.stringify(value);
+const tableSql = (name: string, fields: readonly string[]) => `CREATE TABLE IF NOT EXISTS ${name} (id TEXT PRIMARY KEY, doc TEXT NOT NULL${fields.map((f) => `, ${fieldColumn(f)}`).join('')})`;
 
 const isRange = (c: Condition): c is { gt?: Scalar; gte?: Scalar; lt?: Scalar; lte?: Scalar } =>
   c !== null && typeof c === 'object' && !('in' in c);
 
-const conditionSql = (field: string, condition: Condition, params: (string | number | null)[]): string => {
+const conditionSql = (column: ColumnOf, field: string, condition: Condition, params: (string | number | null)[]): string => {
   const col = column(field);
   if (condition === null) return `${col} IS NULL`;
   if (typeof condition !== 'object') {
@@ -41,7 +56,7 @@ const conditionSql = (field: string, condition: Condition, params: (string | num
 };
 
 /** (a, b) after (va, vb) ⇔ a beyond va, or a = va and b beyond vb — "beyond" follows each sort direction. */
-const keysetSql = (orderBy: NonNullable<FindQuery['orderBy']>, after: readonly Scalar[], params: (string | number | null)[]): string =>
+const keysetSql = (column: ColumnOf, orderBy: NonNullable<FindQuery['orderBy']>, after: readonly Scalar[], params: (string | number | null)[]): string =>
   orderBy
     .map(([field, direction], i) => {
       const equalities = orderBy.slice(0, i).map(([f], j) => {
@@ -65,6 +80,8 @@ export class SqliteReadStore implements ReadStore {
    */
   private readonly known = new Map<string, Doc | null>();
   private static readonly KNOWN_CAPACITY = 20_000;
+  /** Per table: the fields stored in columns of their own. */
+  private readonly columns = new Map<string, readonly string[]>();
 
   constructor(file: string) {
     this.db = new Database(file);
@@ -77,7 +94,9 @@ export class SqliteReadStore implements ReadStore {
 
   async prepare({ name, version, collections }: ProjectionIdentity): Promise<number> {
     const row = this.db.prepare<[string], { version: number; position: number }>('SELECT version, position FROM projection_checkpoints WHERE name = ?').get(name);
-    const reset = row !== undefined && row.version !== version;
+    // Also when a collection's table is missing or has other columns (written by an older Shiplog): replay it.
+    const stale = (c: CollectionDef) => this.columnsOf(table(c.name)).join() !== indexedFields(c.indexes).join() || !this.tableExists(table(c.name));
+    const reset = row !== undefined && (row.version !== version || collections.some(stale));
     this.db.transaction(() => {
       for (const collection of collections) this.createCollection(collection, reset);
       if (!row || reset) {
@@ -86,20 +105,44 @@ export class SqliteReadStore implements ReadStore {
           .run(name, version);
       }
     })();
+    this.forgetSchema();
     return reset || !row ? 0 : row.position;
   }
 
   private createCollection({ name, indexes }: CollectionDef, reset: boolean): void {
     if (reset) {
       this.db.exec(`DROP TABLE IF EXISTS ${table(name)}`);
-      this.statements.clear();
-      this.known.clear();
+      this.forgetSchema();
     }
-    this.db.exec(`CREATE TABLE IF NOT EXISTS ${table(name)} (id TEXT PRIMARY KEY, doc TEXT NOT NULL)`);
-    for (const fields of indexes) {
-      const indexName = `${table(name)}__${fields.map((f) => checked('field', f)).join('__')}`;
-      this.db.exec(`CREATE INDEX IF NOT EXISTS ${indexName} ON ${table(name)} (${fields.map(column).join(', ')})`);
+    const fields = indexedFields(indexes);
+    this.db.exec(tableSql(table(name), fields));
+    const column = columnOf(fields);
+    for (const index of indexes) {
+      const indexName = `${table(name)}__${index.map((f) => checked('field', f)).join('__')}`;
+      this.db.exec(`CREATE INDEX IF NOT EXISTS ${indexName} ON ${table(name)} (${index.map(column).join(', ')})`);
     }
+  }
+
+  private tableExists(tableName: string): boolean {
+    return this.db.prepare<[string], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?").get(tableName) !== undefined;
+  }
+
+  /** The fields with a column of their own in `tableName` (as created, by this process or another). */
+  private columnsOf(tableName: string): readonly string[] {
+    let fields = this.columns.get(tableName);
+    if (!fields) {
+      const info = this.db.prepare<[], { name: string }>(`PRAGMA table_info(${tableName})`).all();
+      fields = info.flatMap(({ name }) => (name.startsWith('f_') ? [name.slice(2)] : []));
+      this.columns.set(tableName, fields);
+    }
+    return fields;
+  }
+
+  /** Tables were dropped, created or renamed: statements, column lists and documents read before may be stale. */
+  private forgetSchema(): void {
+    this.statements.clear();
+    this.columns.clear();
+    this.known.clear();
   }
 
   async commit(projection: string, { from, to }: CheckpointMove, work: (tx: ReadTx) => Promise<void>): Promise<boolean> {
@@ -133,9 +176,15 @@ export class SqliteReadStore implements ReadStore {
         .transaction(() => {
           if (!claim()) return false;
           for (const [collection, byId] of writes) {
+            const name = tableOf(collection);
+            const fields = this.columnsOf(name);
+            const upsert = this.statement(
+              `INSERT INTO ${name} (id, doc${fields.map((f) => `, ${fieldColumn(f)}`).join('')}) VALUES (?, ?${', ?'.repeat(fields.length)})` +
+                ` ON CONFLICT (id) DO UPDATE SET doc = excluded.doc${fields.map((f) => `, ${fieldColumn(f)} = excluded.${fieldColumn(f)}`).join('')}`,
+            );
             for (const [id, write] of byId) {
-              if ('doc' in write) this.statement(`INSERT INTO ${tableOf(collection)} (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`).run(id, JSON.stringify(write.doc));
-              else this.statement(`DELETE FROM ${tableOf(collection)} WHERE id = ?`).run(id);
+              if ('doc' in write) upsert.run(id, JSON.stringify(write.doc), ...fields.map((f) => columnValue(write.doc[f])));
+              else this.statement(`DELETE FROM ${name} WHERE id = ?`).run(id);
             }
           }
           return true;
@@ -166,14 +215,13 @@ export class SqliteReadStore implements ReadStore {
     const next = (collection: string) => `${table(collection)}__next`;
     const reset = () =>
       this.db.transaction(() => {
-        this.known.clear();
-        for (const { name: collection } of collections) {
+        for (const { name: collection, indexes } of collections) {
           this.db.exec(`DROP TABLE IF EXISTS ${next(collection)}`);
-          this.db.exec(`CREATE TABLE ${next(collection)} (id TEXT PRIMARY KEY, doc TEXT NOT NULL)`);
+          this.db.exec(tableSql(next(collection), indexedFields(indexes)));
         }
       })();
     reset();
-    this.statements.clear();
+    this.forgetSchema();
     let position = 0;
     return {
       commit: async (at, work) => {
@@ -188,7 +236,7 @@ export class SqliteReadStore implements ReadStore {
         );
       },
       swap: async () => {
-        this.known.clear();
+        this.forgetSchema();
         this.db.transaction(() => {
           for (const collection of collections) {
             this.db.exec(`DROP TABLE IF EXISTS ${table(collection.name)}`);
@@ -199,12 +247,11 @@ export class SqliteReadStore implements ReadStore {
             .prepare('INSERT INTO projection_checkpoints (name, version, position) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET version = excluded.version, position = excluded.position')
             .run(name, version, position);
         })();
-        this.statements.clear();
+        this.forgetSchema();
       },
       abort: async () => {
-        this.known.clear();
         for (const { name: collection } of collections) this.db.exec(`DROP TABLE IF EXISTS ${next(collection)}`);
-        this.statements.clear();
+        this.forgetSchema();
       },
     };
   }
@@ -234,8 +281,9 @@ export class SqliteReadStore implements ReadStore {
 
   async find<T extends Doc>(collection: string, query: FindQuery = {}): Promise<T[]> {
     const params: (string | number | null)[] = [];
-    const where = Object.entries(query.where ?? {}).map(([field, condition]) => conditionSql(field, condition, params));
-    if (query.after && query.orderBy?.length) where.push(`(${keysetSql(query.orderBy, query.after, params)})`);
+    const column = columnOf(this.columnsOf(table(collection)));
+    const where = Object.entries(query.where ?? {}).map(([field, condition]) => conditionSql(column, field, condition, params));
+    if (query.after && query.orderBy?.length) where.push(`(${keysetSql(column, query.orderBy, query.after, params)})`);
     const order = query.orderBy?.length ? ` ORDER BY ${query.orderBy.map(([f, d]) => `${column(f)} ${d === 'desc' ? 'DESC' : 'ASC'}`).join(', ')}` : '';
     params.push(query.limit ?? -1);
     const sql = `SELECT doc FROM ${table(collection)}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}${order} LIMIT ?`;
