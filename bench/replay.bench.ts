@@ -6,13 +6,14 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { generateHistory, PRODUCTS, seeded, START } from './fixtures';
 import { percentile, SHIPLOG_MAIN, startServerProcess } from './support';
 
 const TOKEN = 'bench-replay-token-0123456789abcdef0123456789';
 
 export type ReplayResult = { events: number; seconds: number; events_per_second: number; peak_rss_mb: number; generated_seconds: number };
-export type QueryResult = { name: string; path: string; p50_ms: number; p99_ms: number; indexed: boolean };
+export type QueryResult = { name: string; path: string; p50_ms: number; p99_ms: number; samples: number; indexed: boolean };
 
 
 export const generate = async (events: number, log: (line: string) => void): Promise<{ dir: string; events: number; seconds: number }> => {
@@ -56,12 +57,15 @@ export const benchQueries = async (dir: string, { quick, log }: { quick: boolean
       { name: 'state?at= (time travel)', path: () => `/api/v1/state?at=${instant()}`, indexed: false },
       { name: 'metrics (one product, a year)', path: () => `/api/v1/metrics/deployments?product=${product()}&from=2025-01-01T00:00:00Z&to=2026-01-01T00:00:00Z`, indexed: false },
     ];
-    const rounds = quick ? 30 : 200;
+    // Each query runs `rounds` times, or as many as fit its time budget (a slow one, like metrics over a year of a
+    // large history, would otherwise take minutes), and at least `minimum` times.
+    const [rounds, budgetMs, minimum] = quick ? [30, 3_000, 10] : [200, 15_000, 20];
     const results: QueryResult[] = [];
     for (const query of queries) {
       log(`queries: ${query.name}…`);
       const samples: number[] = [];
-      for (let i = 0; i < rounds + 5; i += 1) {
+      const began = performance.now();
+      for (let i = 0; i < rounds + 5 && (samples.length < minimum || performance.now() - began < budgetMs); i += 1) {
         const path = query.path();
         const started = process.hrtime.bigint();
         const response = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } });
@@ -71,7 +75,7 @@ export const benchQueries = async (dir: string, { quick, log }: { quick: boolean
         if (i >= 5) samples.push(ms); // the first few warm caches and prepared statements
       }
       samples.sort((a, b) => a - b);
-      results.push({ name: query.name, path: query.path(), p50_ms: percentile(samples, 50), p99_ms: percentile(samples, 99), indexed: query.indexed });
+      results.push({ name: query.name, path: query.path(), p50_ms: percentile(samples, 50), p99_ms: percentile(samples, 99), samples: samples.length, indexed: query.indexed });
     }
     return results;
   } finally {

@@ -80,8 +80,8 @@ const main = async () => {
     '',
     `Queries over ${int(replay.events)} events (sequential requests through the server)`,
     table(
-      ['query', 'p50 ms', 'p99 ms'],
-      queries.map((q) => [q.name, fixed(q.p50_ms), fixed(q.p99_ms)]),
+      ['query', 'p50 ms', 'p99 ms', 'samples'],
+      queries.map((q) => [q.name, fixed(q.p50_ms), fixed(q.p99_ms), int(q.samples)]),
     ),
     `indexed filters: p99 ≤ ${fixed(indexedP99)} ms (goal ≤ 10 ms)`,
     '',

@@ -77,7 +77,10 @@ export type SubscriptionHandler = (events: readonly RecordedEvent[]) => Promise<
 export type SubscribeOptions = {
   /** Resume after this position (exclusive). Ignored when `checkpointName` has a stored checkpoint. */
   fromPosition?: number;
-  /** Store the checkpoint under this name in the event store after each handled batch (at-least-once delivery). */
+  /**
+   * Store the checkpoint under this name in the event store as batches are handled (SQLite: at most every 250 ms,
+   * and when stopping): a restart re-delivers what came after it (at-least-once; handlers are idempotent).
+   */
   checkpointName?: string;
   /** Checkpoint writes succeed only while this lease term is held (see lease.port.ts). */
   fence?: LeaseFence;

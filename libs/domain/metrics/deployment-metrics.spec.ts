@@ -77,3 +77,63 @@ describe('deployment and DORA metrics', () => {
     expect(weekly.dora).toMatchObject({ deployment_frequency_per_day: 0, change_failure_rate: null, lead_time_for_changes_seconds: { mean: null, median: null } });
   });
 });
+
+describe('DORA consequences over a long, busy history', () => {
+  // The README's definitions, written the obvious quadratic way, as the reference for the linear computation.
+  const reference = (deployments: MetricDeployment[], windowHours: number) => {
+    const later = (d: MetricDeployment) => deployments.filter((o) => o.environment === d.environment && o.finished_at > d.finished_at);
+    const completed = deployments.filter((d) => d.status === 'completed');
+    const failedChanges = completed.filter((d) =>
+      later(d).some((o) => (Date.parse(o.finished_at) - Date.parse(d.finished_at)) / 1000 <= windowHours * 3600 && (o.status === 'failed' || o.is_rollback || o.is_hotfix)),
+    );
+    const restores = deployments
+      .filter((d) => d.status === 'failed')
+      .flatMap((d) => {
+        const next = later(d)
+          .filter((o) => o.status === 'completed')
+          .sort((a, b) => a.finished_at.localeCompare(b.finished_at))[0];
+        return next ? [(Date.parse(next.finished_at) - Date.parse(d.finished_at)) / 1000] : [];
+      });
+    return { failedChanges: failedChanges.length, completed: completed.length, restores: restores.sort((a, b) => a - b) };
+  };
+
+  it('finds the same failed changes and restore times as the definitions, on 2,000 seeded deployments', () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    const statuses: MetricDeployment['status'][] = ['completed', 'completed', 'completed', 'failed', 'aborted'];
+    let minute = 0;
+    const deployments = Array.from({ length: 2_000 }, (_, i): MetricDeployment => {
+      minute += Math.floor(random() * 600); // sometimes 0: equal finish times
+      const finished = new Date(Date.UTC(2026, 0, 1) + minute * 60_000).toISOString();
+      return {
+        id: `d${i}`,
+        product: 'api',
+        environment: random() < 0.5 ? 'prod' : 'eu-prod',
+        version: `1.${i}`,
+        status: statuses[Math.floor(random() * statuses.length)]!,
+        started_at: null,
+        finished_at: finished,
+        is_rollback: random() < 0.05,
+        is_hotfix: random() < 0.05,
+        commit_time: null,
+      };
+    });
+    const metrics = computeMetrics({
+      deployments,
+      buildCompletedAt: new Map(),
+      productionEnvironments: new Set(['prod', 'eu-prod']),
+      from: '2025-01-01T00:00:00.000Z',
+      to: '2028-01-01T00:00:00.000Z',
+      bucket: 'month',
+      failureWindowHours: 24,
+    });
+    const expected = reference(deployments, 24);
+    expect(expected.failedChanges).toBeGreaterThan(50); // the history exercises the rule
+    expect(metrics.dora.change_failure_rate).toBe(Math.round((expected.failedChanges / expected.completed) * 10_000) / 10_000);
+    const median = (values: number[]) => (values.length % 2 ? values[(values.length - 1) / 2]! : (values[values.length / 2 - 1]! + values[values.length / 2]!) / 2);
+    expect(metrics.dora.time_to_restore_seconds).toEqual({
+      mean: Math.round((expected.restores.reduce((a, b) => a + b, 0) / expected.restores.length) * 1000) / 1000,
+      median: Math.round(median(expected.restores) * 1000) / 1000,
+    });
+  });
+});

@@ -65,11 +65,44 @@ const bucketStart = (iso: string, bucket: MetricsInput['bucket']): string => {
   return day.toISOString().slice(0, 10);
 };
 
+const laneOf = (d: MetricDeployment) => `${d.product}@${d.environment}`;
+
+/** Deployments per lane, in the order they finished. */
 const byLane = (deployments: readonly MetricDeployment[]) => {
   const lanes = new Map<string, MetricDeployment[]>();
-  for (const d of deployments) lanes.set(`${d.product}@${d.environment}`, [...(lanes.get(`${d.product}@${d.environment}`) ?? []), d]);
+  for (const d of deployments) {
+    const lane = lanes.get(laneOf(d));
+    if (lane) lane.push(d);
+    else lanes.set(laneOf(d), [d]);
+  }
   for (const list of lanes.values()) list.sort((a, b) => a.finished_at.localeCompare(b.finished_at));
   return lanes;
+};
+
+/**
+ * For each deployment of a lane (in finish order): the DORA consequences that follow it. One forward pass per
+ * deployment over the failure window only, and one backward pass for the next completed deployment, so a lane of
+ * n deployments costs O(n + what falls in the windows) rather than O(n²).
+ */
+const consequences = (lane: readonly MetricDeployment[], windowSeconds: number) => {
+  const at = lane.map((d) => Date.parse(d.finished_at));
+  // The first deployment strictly later than index i (equal finish times are not "later").
+  const firstLater = (i: number) => {
+    let j = i + 1;
+    while (j < lane.length && lane[j]!.finished_at <= lane[i]!.finished_at) j += 1;
+    return j;
+  };
+  const nextCompleted: (number | undefined)[] = new Array(lane.length + 1);
+  for (let j = lane.length - 1; j >= 0; j -= 1) nextCompleted[j] = lane[j]!.status === 'completed' ? j : nextCompleted[j + 1];
+  return lane.map((d, i) => {
+    let failedChange = false;
+    for (let j = firstLater(i); j < lane.length && (at[j]! - at[i]!) / 1000 <= windowSeconds && !failedChange; j += 1) {
+      const o = lane[j]!;
+      failedChange = o.status === 'failed' || o.is_rollback || o.is_hotfix;
+    }
+    const restoredBy = nextCompleted[firstLater(i)];
+    return { deployment: d, failedChange, restoredAfterSeconds: restoredBy === undefined ? null : (at[restoredBy]! - at[i]!) / 1000 };
+  });
 };
 
 export const computeMetrics = (input: MetricsInput) => {
@@ -92,22 +125,19 @@ export const computeMetrics = (input: MetricsInput) => {
 
   // DORA: production environments only; later events (outside the range) still count as consequences.
   const production = input.deployments.filter((d) => input.productionEnvironments.has(d.environment));
-  const productionLanes = byLane(production);
+  const windowSeconds = input.failureWindowHours * 3_600;
+  const consequencesOf = new Map([...byLane(production).values()].flatMap((lane) => consequences(lane, windowSeconds).map((c) => [c.deployment, c] as const)));
   const prodCompleted = completed.filter((d) => input.productionEnvironments.has(d.environment));
   const prodFailed = failed.filter((d) => input.productionEnvironments.has(d.environment));
-  const windowSeconds = input.failureWindowHours * 3_600;
 
   const leadTimes = prodCompleted.flatMap((d) => {
     const start = d.commit_time ?? input.buildCompletedAt.get(`${d.product}@${d.version}`) ?? null;
     return start ? [seconds(start, d.finished_at)] : [];
   });
-  const failedChanges = prodCompleted.filter((d) => {
-    const later = (productionLanes.get(`${d.product}@${d.environment}`) ?? []).filter((o) => o.id !== d.id && o.finished_at > d.finished_at && seconds(d.finished_at, o.finished_at) <= windowSeconds);
-    return later.some((o) => o.status === 'failed' || o.is_rollback || o.is_hotfix);
-  });
+  const failedChanges = prodCompleted.filter((d) => consequencesOf.get(d)?.failedChange === true);
   const restoreTimes = prodFailed.flatMap((d) => {
-    const next = (productionLanes.get(`${d.product}@${d.environment}`) ?? []).find((o) => o.finished_at > d.finished_at && o.status === 'completed');
-    return next ? [seconds(d.finished_at, next.finished_at)] : [];
+    const restored = consequencesOf.get(d)?.restoredAfterSeconds;
+    return restored === undefined || restored === null ? [] : [restored];
   });
   const rework = prodCompleted.filter((d) => d.is_rollback || d.is_hotfix);
 
