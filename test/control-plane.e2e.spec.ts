@@ -41,6 +41,23 @@ describe('control plane (HTTP, real app, external executor)', () => {
       expect((await get('/api/v1/environments/production/status?product=api')).body).toMatchObject({ target: 'production', current_version: '1.0.0', status: 'deployed' });
     });
 
+    it('refuses impossible strategy parameters with 400 naming each field and what it accepts, and records nothing', async () => {
+      await built('1.0.0');
+      const refused = await post('/api/v1/deployments', {
+        application: 'api',
+        version: '1.0.0',
+        environment: 'production',
+        config: { strategy: { name: 'canary', initial_percentage: 150, increment: 0 } },
+      });
+      expectProblem(refused, 400, '/problems/invalid-strategy');
+      expect(refused.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['config.strategy.increment', 'config.strategy.initial_percentage']);
+      const unknown = await post('/api/v1/deployments', { application: 'api', version: '1.0.0', environment: 'production', config: { strategy: 'yolo' } });
+      expectProblem(unknown, 400, '/problems/invalid-strategy');
+      expect(unknown.body.errors[0]).toMatchObject({ field: 'config.strategy', accepted: ['direct', 'canary', 'blue_green', 'rolling'] });
+      expect((await get('/deployments/?product=api&environment=production')).body.items).toEqual([]);
+      expect((await post('/api/v1/deployments', { application: 'api', version: '1.0.0', environment: 'production', config: { strategy: 'canary' } })).status).toBe(202);
+    });
+
     it('speaks seed 003 at POST /api/deployments', async () => {
       await built('2.0.0');
       const accepted = await post('/api/deployments', { projectId: 'api', environment: 'staging', version: '2.0.0', config: {} });

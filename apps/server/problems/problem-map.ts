@@ -57,6 +57,7 @@ export const PROBLEM_MAP: Record<ProblemCode, { status: number; title: string }>
   'policy-blocked': { status: 409, title: 'Blocked by policy' },
   'config-version-not-found': { status: 404, title: 'Configuration version not found' },
   'config-invalid': { status: 400, title: 'Configuration does not match the environment schema' },
+  'invalid-strategy': { status: 400, title: 'Invalid deployment strategy' },
   'artifact-too-large': { status: 413, title: 'Artifact too large' },
   'release-not-found': { status: 404, title: 'Release not found' },
   'release-conflict': { status: 409, title: 'Release conflict' },

@@ -14,6 +14,7 @@ import {
   UnknownVersion,
 } from './lane.errors';
 import type { LaneEvent, LaneFacts, RequestFacts } from './lane.events';
+import { InvalidStrategy } from '../strategies/strategy.errors';
 
 const NOW = '2026-11-23T10:00:00.000Z';
 const LATER = '2026-11-23T12:00:00.000Z';
@@ -70,6 +71,25 @@ describe('lane decider: operator commands', () => {
     });
 
     it('refuses while another deployment is in flight', () => given(started('1.0.0', 'd-1')).when(request('2.0.0')).thenFails(DeploymentInFlight));
+
+    it('records a strategy with all its parameters, the defaults filled in', () =>
+      given()
+        .when(request('1.0.0', { config: { strategy: { name: 'canary', increment: 25 }, timeout: 600 } }))
+        .thenEmits(
+          requested('dep-1', '1.0.0', { config: { strategy: { name: 'canary', initial_percentage: 10, increment: 25, interval: 300, max_failed_checks: 1 }, timeout: 600 } }),
+          dispatched('dep-1', '1.0.0'),
+        ));
+
+    it('refuses impossible strategy parameters, naming each field', () => {
+      const run = () => decideLane(request('1.0.0', { config: { strategy: { name: 'canary', initial_percentage: 120, increment: 0, interval: -5 } } }), initialLaneState, { now: new Date(NOW), newDeploymentId: () => 'x' });
+      expect(run).toThrow(InvalidStrategy);
+      try {
+        run();
+      } catch (error) {
+        expect((error as InvalidStrategy).errors.map((e) => e.field).sort()).toEqual(['config.strategy.increment', 'config.strategy.initial_percentage', 'config.strategy.interval']);
+      }
+      given().when(request('1.0.0', { config: { strategy: 'linear' } })).thenFails(InvalidStrategy, /config\.strategy/);
+    });
 
     it('refuses deploys and promotions into a pinned lane', () => {
       const pinned: LaneEvent = { type: 'lane.pinned', data: facts('d-3', '1.0.0') };

@@ -15,6 +15,8 @@ import type { LaneEvent, LaneFacts, RequestFacts } from './lane.events';
 import { laneStream } from './lane.events';
 import { rollbackFacts, superseded, type DecideContext } from './lane.reports';
 import { findAttempt, latestAttempt, previousSuccessful, type Attempt, type LaneState } from './lane.state';
+import { parseStrategy } from '../strategies/strategy.config';
+import { InvalidStrategy } from '../strategies/strategy.errors';
 
 const laneFacts = (attempt: Pick<Attempt, 'id' | 'version' | 'facts'>, at: string): LaneFacts => ({
   deployment_id: attempt.id,
@@ -28,6 +30,17 @@ const dispatched = (attempt: Pick<Attempt, 'id' | 'version' | 'facts' | 'isRollb
   type: 'deployment.dispatched',
   data: { ...laneFacts(attempt, at), kind, ...(attempt.isRollback ? { is_rollback: true as const } : {}) },
 });
+
+/**
+ * A request's `config.strategy` (a name or `{name, …parameters}`), checked and completed with the defaults, so the
+ * recorded request carries every parameter its strategy saga will use. A config without one is kept as it is.
+ */
+const withCheckedStrategy = (config: Record<string, unknown> | undefined): Record<string, unknown> | undefined => {
+  if (config === undefined || !('strategy' in config)) return config;
+  const parsed = parseStrategy(config);
+  if (!parsed.ok) throw new InvalidStrategy(parsed.errors);
+  return { ...config, strategy: parsed.strategy };
+};
 
 const isDue = (scheduledAt: string | null | undefined, at: string): boolean => !scheduledAt || scheduledAt <= at;
 
@@ -45,6 +58,7 @@ const openAttempt = (lane: LaneState, command: { data: { deployment_id: string; 
  */
 export const requestDeployment = ({ data: cmd }: RequestDeployment, lane: LaneState, ctx: DecideContext): LaneEvent[] => {
   const at = ctx.now.toISOString();
+  const config = withCheckedStrategy(cmd.config);
   const lanePath = laneStream(cmd.product, cmd.environment);
   if (lane.pinned && cmd.kind !== 'rollback') throw new LanePinned(lanePath, lane.pinned.version);
   if (lane.inFlight && cmd.kind !== 'rollback') throw new DeploymentInFlight(lanePath, lane.inFlight.id, lane.inFlight.version);
@@ -71,7 +85,7 @@ export const requestDeployment = ({ data: cmd }: RequestDeployment, lane: LaneSt
     ...(cmd.scheduled_at === undefined ? {} : { scheduled_at: cmd.scheduled_at }),
     ...(cmd.force ? { force: true as const } : {}),
     ...(cmd.promoted_from === undefined ? {} : { promoted_from: cmd.promoted_from }),
-    ...(cmd.config === undefined ? {} : { config: cmd.config }),
+    ...(config === undefined ? {} : { config }),
     ...(cmd.release_id === undefined ? {} : { release_id: cmd.release_id }),
     ...(cmd.policy_violations?.length ? { policy_violations: cmd.policy_violations } : {}),
     ...(cmd.policy_override_reason === undefined ? {} : { policy_override_reason: cmd.policy_override_reason }),

@@ -37,6 +37,7 @@ export type DomainErrorCode =
   | 'policy-blocked'
   | 'config-version-not-found'
   | 'config-invalid'
+  | 'invalid-strategy'
   | 'artifact-too-large'
   | 'artifact-not-found'
   | 'release-not-found'
