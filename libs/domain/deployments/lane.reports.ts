@@ -35,8 +35,8 @@ export const superseded = (open: Attempt, at: string): LaneEvent => ({
  */
 export const rollbackFacts = (lane: LaneState, version: string): Partial<OpeningFacts> => {
   const latest = latestAttempt(lane);
-  if (!latest || latest.version === version || lane.firstCompleted[version] === undefined) return {};
-  if ((lane.firstSeen[version] ?? Infinity) >= (lane.firstSeen[latest.version] ?? Infinity)) return {};
+  if (!latest || latest.version === version || !lane.firstCompleted.has(version)) return {};
+  if ((lane.firstSeen.get(version) ?? Infinity) >= (lane.firstSeen.get(latest.version) ?? Infinity)) return {};
   return { is_rollback: true, rollback_of: latest.version, rollback_of_deployment_id: latest.id };
 };
 
@@ -78,7 +78,7 @@ const reportForId = (report: Report & { deployment_id: string }, lane: LaneState
 /** CI reporting a status (POST /deployment-events/): the rules of DESIGN §4. */
 export const reportStatus = (report: Report, lane: LaneState, ctx: DecideContext): LaneEvent[] => {
   const at = report.occurred_at ?? ctx.now.toISOString();
-  assertSameSha(report.product, report.version, lane.shaByVersion[report.version] ?? ctx.buildSha, report.scm_sha);
+  assertSameSha(report.product, report.version, lane.shaByVersion.get(report.version) ?? ctx.buildSha, report.scm_sha);
   if (report.deployment_id !== undefined) return reportForId({ ...report, deployment_id: report.deployment_id }, lane, at);
 
   if (lane.inFlight?.version === report.version) return progress(lane.inFlight, report, at);

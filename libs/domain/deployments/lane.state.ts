@@ -1,4 +1,5 @@
 import { assertNever } from '../shared/assert-never';
+import { FirstWins } from '../shared/first-wins';
 import type { DeploymentFacts, DeploymentKind, LaneEvent } from './lane.events';
 import type { CanonicalStatus, TerminalStatus } from './statuses';
 
@@ -30,15 +31,23 @@ export type LaneState = {
   /** The last completed deployment: what runs in the environment. */
   readonly current: { id: string; version: string } | null;
   /** Order in which versions first completed in this lane: a rollback goes back to one of them. */
-  readonly firstCompleted: Readonly<Record<string, number>>;
+  readonly firstCompleted: FirstWins<number>;
   /** Order in which versions were first deployed (attempted) here: what "older" means for rollbacks. */
-  readonly firstSeen: Readonly<Record<string, number>>;
-  readonly shaByVersion: Readonly<Record<string, string>>;
+  readonly firstSeen: FirstWins<number>;
+  readonly shaByVersion: FirstWins<string>;
   /** Set by a rollback: the lane keeps this version until an operator unpins it. */
   readonly pinned: { deploymentId: string; version: string } | null;
 };
 
-export const initialLaneState: LaneState = { inFlight: null, finished: [], current: null, firstCompleted: {}, firstSeen: {}, shaByVersion: {}, pinned: null };
+export const initialLaneState: LaneState = {
+  inFlight: null,
+  finished: [],
+  current: null,
+  firstCompleted: FirstWins.empty(),
+  firstSeen: FirstWins.empty(),
+  shaByVersion: FirstWins.empty(),
+  pinned: null,
+};
 
 const FACT_KEYS = ['deployment_id', 'product', 'environment', 'version', 'occurred_at', 'deployed_by', 'scm_sha', 'scm_branch', 'build_url', 'extra_metadata'] as const;
 
@@ -47,7 +56,7 @@ export const deploymentFacts = (data: DeploymentFacts): DeploymentFacts =>
   Object.fromEntries(FACT_KEYS.filter((key) => data[key] !== undefined).map((key) => [key, data[key]])) as DeploymentFacts;
 
 const rememberSha = (lane: LaneState, facts: DeploymentFacts): LaneState['shaByVersion'] =>
-  facts.scm_sha && !lane.shaByVersion[facts.version] ? { ...lane.shaByVersion, [facts.version]: facts.scm_sha } : lane.shaByVersion;
+  facts.scm_sha ? lane.shaByVersion.add(facts.version, facts.scm_sha) : lane.shaByVersion;
 
 const updateInFlight = (lane: LaneState, id: string, update: (attempt: Attempt) => Attempt): LaneState =>
   lane.inFlight?.id === id ? { ...lane, inFlight: update(lane.inFlight) } : lane;
@@ -68,7 +77,7 @@ const open = (lane: LaneState, data: DeploymentFacts & { is_rollback?: true }, s
       cancelRequested: same?.cancelRequested ?? false,
     },
     shaByVersion: rememberSha(lane, data),
-    firstSeen: lane.firstSeen[data.version] === undefined ? { ...lane.firstSeen, [data.version]: Object.keys(lane.firstSeen).length } : lane.firstSeen,
+    firstSeen: lane.firstSeen.add(data.version, lane.firstSeen.size),
   };
 };
 
@@ -90,10 +99,7 @@ const finish = (lane: LaneState, data: DeploymentFacts, status: TerminalStatus):
     inFlight: previous ? null : lane.inFlight,
     finished: [...lane.finished, attempt],
     current: completed ? { id: attempt.id, version: attempt.version } : lane.current,
-    firstCompleted:
-      completed && lane.firstCompleted[attempt.version] === undefined
-        ? { ...lane.firstCompleted, [attempt.version]: Object.keys(lane.firstCompleted).length }
-        : lane.firstCompleted,
+    firstCompleted: completed ? lane.firstCompleted.add(attempt.version, lane.firstCompleted.size) : lane.firstCompleted,
     shaByVersion: rememberSha(lane, data),
   };
 };
