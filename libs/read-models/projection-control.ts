@@ -62,5 +62,12 @@ export class PositionWaiters {
   }
 }
 
+/** Each projection's position and lag behind `head`, wherever it runs. */
+export const statusesAt = (names: readonly string[], head: number, positions: ReadonlyMap<string, number>, errorOf: (name: string) => string | undefined): ProjectionStatus[] =>
+  names.map((name) => {
+    const position = positions.get(name) ?? 0;
+    return { name, position, lag: Math.max(0, head - position), error: errorOf(name) ?? null };
+  });
+
 /** Lowest applied position, or null before any projection reported one (nothing to wait for). */
 export const lowestOf = (positions: ReadonlyMap<string, number>): number | null => (positions.size === 0 ? null : Math.min(...positions.values()));

@@ -1,6 +1,6 @@
 import type { EventStore, RecordedEvent, Subscription } from '../event-store/event-store.port';
 import type { Projection } from './projection';
-import { lowestOf, PositionWaiters, type ProjectionControl, type ProjectionStatus, type RebuildProgress } from './projection-control';
+import { lowestOf, PositionWaiters, statusesAt, type ProjectionControl, type ProjectionStatus, type RebuildProgress } from './projection-control';
 import type { ReadStore, RebuildTarget } from './read-store.port';
 
 /** Where each projection stands, as a worker thread reports it to the server's thread. */
@@ -187,11 +187,7 @@ export class ProjectionRunner implements ProjectionControl {
   }
 
   async status(): Promise<ProjectionStatus[]> {
-    const head = await this.store.headPosition();
-    return this.projections.map(({ name }) => {
-      const position = this.positions.get(name) ?? 0;
-      return { name, position, lag: Math.max(0, head - position), error: this.errors.get(name) ?? null };
-    });
+    return statusesAt(this.names, await this.store.headPosition(), this.positions, (name) => this.errors.get(name));
   }
 
   async stop(): Promise<void> {

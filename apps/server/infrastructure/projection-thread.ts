@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { EventStore } from '../../../libs/event-store/event-store.port';
-import { lowestOf, PositionWaiters, type ProjectionControl, type ProjectionStatus, type RebuildProgress } from '../../../libs/read-models/projection-control';
+import { lowestOf, PositionWaiters, statusesAt, type ProjectionControl, type ProjectionStatus, type RebuildProgress } from '../../../libs/read-models/projection-control';
 import type { AppliedPositions } from '../../../libs/read-models/projection-runner';
 
 export type ProjectionWorkerData = { eventsFile: string; readModelsFile: string };
@@ -133,11 +133,7 @@ export class ProjectionThread implements ProjectionControl {
   }
 
   async status(): Promise<ProjectionStatus[]> {
-    const head = await this.options.store.headPosition();
-    return this.names.map((name) => {
-      const position = this.positions.get(name) ?? 0;
-      return { name, position, lag: Math.max(0, head - position), error: this.errors[name] ?? null };
-    });
+    return statusesAt(this.names, await this.options.store.headPosition(), this.positions, (name) => this.errors[name]);
   }
 
   async stop(): Promise<void> {
