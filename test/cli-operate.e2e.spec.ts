@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eventually } from '../libs/testing/eventually';
 import { runCli } from './support/cli';
 import { removeDataDir, startServer, TEST_ADMIN_TOKEN, type RunningServer } from './support/server';
 
@@ -65,5 +66,33 @@ describe('operator CLI: deploy, logs, status, rollback, promote, approve (agains
     const otherId = /deployment (\S+) is/.exec(other.stdout)![1]!;
     expect((await shiplog('cancel', otherId, '--reason', 'wrong one')).stdout).toMatch(/is aborted/);
     expect((await shiplog('cancel', otherId)).stderr).toMatch(/HTTP 409 Deployment already finished/);
+  });
+
+  it('deploys with a strategy, shows its steps and traffic, pauses, promotes now and waits for the run', async () => {
+    const deployed = await shiplog('deploy', 'api', '1.0.0', '--env', 'production', '--strategy', '{"name":"canary","initial_percentage":25,"increment":25,"interval":600}');
+    expect(deployed.code).toBe(0);
+    const id = /deployment (\S+) is/.exec(deployed.stdout)![1]!;
+    await eventually(async () => expect((await shiplog('strategy', id)).stdout).toMatch(/running, step 1 of 4, next step at/));
+    const shown = (await shiplog('strategy', id)).stdout;
+    expect(shown).toContain('[█████░░░░░░░░░░░░░░░]  25 %');
+    expect(shown).toMatch(/^\s+1\s+traffic\s+25 %\s+completed/m);
+    expect(shown).toMatch(/^\s+4\s+traffic\s+100 %\s+pending$/m);
+
+    expect((await shiplog('pause', id, '--reason', 'watching errors')).stdout).toMatch(/^pause: canary of api 1\.0\.0 → production: paused, step 1 of 4/);
+    expect((await shiplog('promote-now', id, '--reason', 'all green')).code).toBe(0);
+    const waited = await shiplog('strategy', id, '--wait');
+    expect(waited.code).toBe(0);
+    expect(waited.stderr).toMatch(/completed, step 4 of 4\s+\[█{20}\] 100 %/);
+    expect((await shiplog('strategy', id)).stdout).toMatch(/^\s+2\s+traffic\s+50 %\s+skipped/m);
+
+    const resumed = await shiplog('resume', id);
+    expect(resumed.code).toBe(2);
+    expect(resumed.stderr).toMatch(/already finished|completed/);
+    const badJson = await shiplog('deploy', 'api', '2.0.0', '--env', 'production', '--strategy', '{"name": canary}');
+    expect(badJson.code).toBe(2);
+    expect(badJson.stderr).toContain('--strategy is neither a strategy name nor valid JSON');
+    const unknown = await shiplog('deploy', 'api', '2.0.0', '--env', 'production', '--strategy', 'linear');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/config\.strategy/);
   });
 });

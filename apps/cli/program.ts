@@ -6,6 +6,7 @@ import { checkCommand } from './commands/check';
 import { metricsCommand } from './commands/metrics';
 import { migrateCommand } from './commands/migrate';
 import { operateCommands } from './commands/operate';
+import { strategyCommands } from './commands/strategy';
 import { projectionsCommand } from './commands/projections';
 import { tokensCommand } from './commands/tokens';
 import { trackCommand } from './commands/track';
@@ -37,5 +38,6 @@ export const buildProgram = (io: CliIo): Command => {
   program.addCommand(artifactsCommand(io));
   program.addCommand(releaseCommand(io));
   for (const command of operateCommands(io)) program.addCommand(command);
+  for (const command of strategyCommands(io)) program.addCommand(command);
   return program;
 };

@@ -48,14 +48,33 @@ export class CommandRunner {
   async run(job: CommandJob): Promise<void> {
     const { deployment } = job;
     if (this.running.has(deployment.id)) return;
-    const mask = (line: string) => job.secrets.reduce((masked, secret) => (secret ? masked.split(secret).join(MASK) : masked), line);
-    const log = (stream: LogStream, line: string) => this.logs.append(deployment.id, stream, [mask(line)], this.clock.now());
-    const [program, ...args] = job.command;
     await this.report(job, { status: 'started' });
     this.db
       .prepare('INSERT OR REPLACE INTO executions (deployment_id, product, environment, version, started_at) VALUES (?, ?, ?, ?, ?)')
       .run(deployment.id, deployment.product, deployment.environment, deployment.version, this.clock.now().toISOString());
-    log('shiplog', `$ ${job.command.join(' ')}`);
+    const outcome = await this.execute(job, {}, (pid) => this.db.prepare('UPDATE executions SET pid = ? WHERE deployment_id = ?').run(pid, deployment.id));
+    this.db.prepare('UPDATE executions SET finished_at = ?, outcome = ? WHERE deployment_id = ?').run(this.clock.now().toISOString(), outcome.status, deployment.id);
+    await this.report(job, outcome);
+  }
+
+  /**
+   * One step of a deployment strategy (or its traffic rollback): the same command, with the step described in
+   * `stepEnv` (SHIPLOG_STEP, SHIPLOG_TRAFFIC_PERCENT, …). The outcome goes to the caller, not to the lane, and
+   * is not recorded as an execution: after a restart the strategy saga runs the step again (hooks set a weight,
+   * so running one twice is harmless). Resolves `aborted` when `cancel` stopped it.
+   */
+  runStep(job: Omit<CommandJob, 'verify'>, stepEnv: Readonly<Record<string, string>>): Promise<Outcome> {
+    if (this.running.has(job.deployment.id)) return Promise.resolve({ status: 'failed', error: 'another command of this deployment is still running' });
+    return this.execute(job, stepEnv);
+  }
+
+  private async execute(job: CommandJob, extraEnv: Readonly<Record<string, string>>, onSpawn: (pid: number | null) => void = () => undefined): Promise<Outcome> {
+    const { deployment } = job;
+    const mask = (line: string) => job.secrets.reduce((masked, secret) => (secret ? masked.split(secret).join(MASK) : masked), line);
+    const log = (stream: LogStream, line: string) => this.logs.append(deployment.id, stream, [mask(line)], this.clock.now());
+    const [program, ...args] = job.command;
+    const described = Object.entries(extraEnv).map(([key, value]) => `${key}=${value} `).join('');
+    log('shiplog', `$ ${described}${job.command.join(' ')}`);
 
     const child = spawn(program!, args, {
       cwd: this.options.cwd,
@@ -68,12 +87,13 @@ export class CommandRunner {
         SHIPLOG_ENVIRONMENT: deployment.environment,
         SHIPLOG_DEPLOYMENT_ID: deployment.id,
         SHIPLOG_IS_ROLLBACK: String(deployment.isRollback),
+        ...extraEnv,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const state: Running = { child, cancelled: false, timedOut: false, killTimer: null };
     this.running.set(deployment.id, state);
-    this.db.prepare('UPDATE executions SET pid = ? WHERE deployment_id = ?').run(child.pid ?? null, deployment.id);
+    onSpawn(child.pid ?? null);
     createInterface({ input: child.stdout! }).on('line', (line) => log('stdout', line));
     createInterface({ input: child.stderr! }).on('line', (line) => log('stderr', line));
     const timeout = setTimeout(() => {
@@ -94,8 +114,7 @@ export class CommandRunner {
     const verified = outcome.status === 'completed' && job.verify ? await this.verify(job.verify, (line) => log('shiplog', line)) : outcome;
     this.running.delete(deployment.id);
     log('shiplog', verified.error ? `${verified.status}: ${verified.error}` : verified.status);
-    this.db.prepare('UPDATE executions SET finished_at = ?, outcome = ? WHERE deployment_id = ?').run(this.clock.now().toISOString(), verified.status, deployment.id);
-    await this.report(job, verified);
+    return verified;
   }
 
   private async verify(check: HealthCheck, log: (line: string) => void): Promise<Outcome> {

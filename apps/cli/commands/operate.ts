@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { CliExit, EXIT_REJECTED, EXIT_UNREACHABLE } from '../exit';
 import type { CliIo } from '../program';
 import { callServer, pollUntilFinished, withServerOptions, withWait, type ServerOptions } from './server-call';
+import { parseStrategyOption } from './strategy';
 
 type Accepted = { deployment_id: string | null; status: string; phase: string | null };
 type Deployment = { id: string; product: string; environment: string; version: string; status: string; phase: string | null; kind: string; extra_metadata: { error?: string } };
@@ -60,8 +61,17 @@ export const operateCommands = (io: CliIo): Command[] => [
     .option('--reason <text>', 'why (recorded with the request)')
     .option('--at <instant>', 'schedule it (ISO 8601)')
     .option('--force', 'deploy a version with no completed build (needs --reason)')
-    .action(async (product: string, version: string, options: ServerOptions & { env: string; reason?: string; at?: string; force?: boolean; wait?: boolean }) => {
-      const body = { application: product, version, environment: options.env, ...(options.reason ? { reason: options.reason } : {}), ...(options.at ? { scheduled_at: options.at } : {}), ...(options.force ? { force: true } : {}) };
+    .option('--strategy <strategy>', 'canary, blue_green, rolling or direct, or JSON with parameters: \'{"name":"canary","increment":25}\'')
+    .action(async (product: string, version: string, options: ServerOptions & { env: string; reason?: string; at?: string; force?: boolean; wait?: boolean; strategy?: string }) => {
+      const body = {
+        application: product,
+        version,
+        environment: options.env,
+        ...(options.reason ? { reason: options.reason } : {}),
+        ...(options.at ? { scheduled_at: options.at } : {}),
+        ...(options.force ? { force: true } : {}),
+        ...(options.strategy ? { config: { strategy: parseStrategyOption(options.strategy) } } : {}),
+      };
       await finish(io, options, 'deploy', (await callServer(io, options, 'POST', '/api/v1/deployments', body)) as Accepted);
     }),
 

@@ -13,12 +13,13 @@ import {
 import { DeploymentQueries } from '../../../libs/read-models/deployments/deployments.queries';
 import { toSpecStatus } from '../../../libs/read-models/deployments/vocabularies';
 import { Access } from '../access/access.decorator';
-import { assertInScope, principalOf } from '../access/principal.request';
+import { principalOf } from '../access/principal.request';
 import { ProblemException } from '../problems/problem';
 import { ReadConsistency } from '../infrastructure/consistency';
 import { definedOnly, nameParam, toInstant } from '../infrastructure/dto-helpers';
 import { commandMetaOf } from '../infrastructure/request-meta';
 import { ApprovalDto, CancelDto, DeployPrdDto, DeployV1Dto, LaneStatusQuery, PromotionDto, RollbackDeploymentDto, RollbackEnvironmentDto } from './control-plane.dto';
+import { deploymentInScope } from './deployment-lane';
 
 /** The answer to a command: the deployment it concerns and where it stands now. */
 const accepted = (result: ControlResult) => {
@@ -147,10 +148,7 @@ export class ControlPlaneController {
 
   /** The lane of a deployment, after checking the caller's scope covers it. */
   private async laneOf(id: string, request: FastifyRequest, reply: FastifyReply): Promise<{ product: string; environment: string }> {
-    await this.consistency.catchUp(reply);
-    const deployment = await this.deployments.get(id);
-    if (!deployment) throw new NotFoundException(`No deployment with id ${id}`);
-    assertInScope(request, deployment);
+    const deployment = await deploymentInScope({ deployments: this.deployments, consistency: this.consistency }, id, request, reply);
     return { product: deployment.product, environment: deployment.environment };
   }
 }

@@ -7,7 +7,7 @@ import { parseDeploymentStatus } from '../../../libs/domain/deployments/statuses
 import { NAME_PATTERN, NAME_RULE } from '../../../libs/domain/shared/names';
 import { EVENT_STORE, type EventStore } from '../../../libs/event-store/event-store.port';
 import { DeploymentQueries, type DeploymentItem } from '../../../libs/read-models/deployments/deployments.queries';
-import { toPrdDeployment, toSpecStatus } from '../../../libs/read-models/deployments/vocabularies';
+import { toPrdDeployment } from '../../../libs/read-models/deployments/vocabularies';
 import { DEFAULT_PAGE_SIZE, type Page } from '../../../libs/read-models/shared/paging';
 import { cursorOf, PageQuery } from '../infrastructure/page-query';
 import { StateQueries, type StateMatrix } from '../../../libs/read-models/state/state.queries';
@@ -135,15 +135,6 @@ export class DeploymentsController {
     await this.consistency.catchUp(reply);
     const page = await this.queries.list(definedOnly({ product, environment: query.environment }), query.limit ?? DEFAULT_PAGE_SIZE, after);
     return { items: page.items.map(toPrdDeployment), next_cursor: page.next_cursor };
-  }
-
-  @Get('api/v1/deployments/:id/status')
-  @Access('viewer', 'resource')
-  @ApiTags('Deployment API spec vocabulary')
-  @ApiOperation({ summary: "A deployment's status as the deployment API spec models it (running, deployed, failed, rolling_back, …)" })
-  async specStatus(@Param('id') id: string, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    const deployment = await this.found(id, request, reply);
-    return toSpecStatus(deployment, await this.queries.lane(deployment.product, deployment.environment));
   }
 
   private async found(id: string, request: FastifyRequest, reply: FastifyReply): Promise<DeploymentItem> {

@@ -2,6 +2,8 @@ import type { DomainErrorCode } from '../../../libs/domain/shared/domain-error';
 
 /** Problems the HTTP layer raises itself, besides the domain's rule violations. */
 export type HttpProblemCode =
+  | 'no-strategy-run'
+  | 'strategy-step-mismatch'
   | 'missing-credentials'
   | 'malformed-credentials'
   | 'unknown-token'
@@ -58,6 +60,8 @@ export const PROBLEM_MAP: Record<ProblemCode, { status: number; title: string }>
   'config-version-not-found': { status: 404, title: 'Configuration version not found' },
   'config-invalid': { status: 400, title: 'Configuration does not match the environment schema' },
   'invalid-strategy': { status: 400, title: 'Invalid deployment strategy' },
+  'no-strategy-run': { status: 409, title: 'No strategy run' },
+  'strategy-step-mismatch': { status: 409, title: 'Not the step in flight' },
   'artifact-too-large': { status: 413, title: 'Artifact too large' },
   'release-not-found': { status: 404, title: 'Release not found' },
   'release-conflict': { status: 409, title: 'Release conflict' },

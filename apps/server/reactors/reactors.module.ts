@@ -17,6 +17,10 @@ import { WebhooksService } from '../../../libs/application/webhooks/webhooks.ser
 import { TimerService } from '../../../libs/application/timers/timer.service';
 import { ReleasesService, releaseSaga } from '../../../libs/application/releases/releases.service';
 import { ReleasesModule } from '../releases/releases.module';
+import { StrategiesModule } from '../strategies/strategies.module';
+import { StrategyService } from '../../../libs/application/strategies/strategy.service';
+import { StrategySaga } from '../../../libs/application/strategies/strategy.saga';
+import { executorHooks, strategyProbe } from '../../../libs/application/strategies/executor-hooks';
 import { HealthMonitor } from '../../../libs/application/environments/health-monitor';
 import { CatalogQueries } from '../../../libs/read-models/catalog/catalog.queries';
 import type { Clock, IdGenerator } from '../../../libs/domain/shared/time';
@@ -93,6 +97,7 @@ class ReactorsLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly health: HealthMonitor,
     @Inject(EVENT_STORE) store: EventStore,
     private readonly election: ReactorsElection,
+    private readonly strategies: StrategySaga,
   ) {
     election.bind(store, { onElected: (fence) => this.becomeActive(fence), onDemoted: () => this.standBy() });
   }
@@ -117,6 +122,7 @@ class ReactorsLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
   private async becomeActive(fence: LeaseFence): Promise<void> {
     await this.timers.start();
     this.deliveries.start();
+    await this.strategies.start();
     this.reactors.start(fence);
     this.health.start();
   }
@@ -124,6 +130,7 @@ class ReactorsLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
   private async standBy(): Promise<void> {
     this.health.stop();
     await this.reactors.stop();
+    this.strategies.stop();
     this.timers.stop();
     await this.deliveries.stop();
   }
@@ -149,7 +156,7 @@ class ReactorsLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
 }
 
 @Module({
-  imports: [IngestionModule, EnvironmentsModule, PoliciesModule, ReleasesModule],
+  imports: [IngestionModule, EnvironmentsModule, PoliciesModule, ReleasesModule, StrategiesModule],
   controllers: [LogsController, WebhooksController, SlackController],
   providers: [
     EvaluateAutoRollbackHandler,
@@ -188,6 +195,33 @@ class ReactorsLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
     },
     { provide: TimerService, useFactory: (store: EventStore, clock: Clock) => new TimerService(store, clock, log), inject: [EVENT_STORE, CLOCK] },
     {
+      provide: StrategySaga,
+      useFactory: (
+        store: EventStore,
+        strategies: StrategyService,
+        lanes: LaneWriter,
+        commands: CommandBus,
+        timers: TimerService,
+        settings: EnvironmentSettingsService,
+        variables: VariablesService,
+        runner: CommandRunner,
+        outbox: Outbox,
+        clock: Clock,
+        config: ServerConfig,
+      ) =>
+        new StrategySaga({
+          store,
+          strategies,
+          lanes,
+          report: reportOutcome(commands),
+          timers,
+          hooks: executorHooks({ settings, variables, runner, outbox, clock, publicUrl: config.publicUrl }),
+          probe: strategyProbe(settings),
+          log,
+        }),
+      inject: [EVENT_STORE, StrategyService, LaneWriter, CommandBus, TimerService, EnvironmentSettingsService, VariablesService, CommandRunner, Outbox, CLOCK, SERVER_CONFIG],
+    },
+    {
       provide: ReactorRunner,
       useFactory: (
         store: EventStore,
@@ -205,6 +239,7 @@ class ReactorsLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
         messages: SlackMessages,
         preferences: PreferencesService,
         releases: ReleasesService,
+        strategies: StrategySaga,
       ) =>
         new ReactorRunner(
           store,
@@ -216,12 +251,13 @@ class ReactorsLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
             promotionSaga(commands, settings, timers),
             timerActionsSaga(commands, lanes, log),
             releaseSaga({ commands, releases, lanes, timers, clock, log }),
+            strategies.reactor,
             webhooks.reactor(outbox),
             ...(slack.client ? [notifierReactor({ client: slack.client, messages, preferences, clock, shiplogUrl: config.publicUrl })] : []),
           ],
           log,
         ),
-      inject: [EVENT_STORE, CommandBus, LaneWriter, EnvironmentSettingsService, VariablesService, CommandRunner, Outbox, TimerService, CLOCK, SERVER_CONFIG, WebhooksService, SlackGateway, SlackMessages, PreferencesService, ReleasesService],
+      inject: [EVENT_STORE, CommandBus, LaneWriter, EnvironmentSettingsService, VariablesService, CommandRunner, Outbox, TimerService, CLOCK, SERVER_CONFIG, WebhooksService, SlackGateway, SlackMessages, PreferencesService, ReleasesService, StrategySaga],
     },
     ReactorsElection,
     ReactorsLifecycle,

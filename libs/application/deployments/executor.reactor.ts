@@ -53,6 +53,7 @@ export const reportOutcome =
  * Carries out dispatched deployments with the environment's executor: `command` runs the argv command here;
  * `external` enqueues a signed webhook for the pipeline, which reports back through /deployment-events/.
  * A deployment that is no longer waiting (finished, superseded, cancelled) is left alone: replays are safe.
+ * Deployments with a canary, blue-green or rolling strategy are the strategy saga's.
  */
 export const executorReactor = (deps: ExecutorDeps): Reactor => ({
   name: 'executor',
@@ -61,6 +62,7 @@ export const executorReactor = (deps: ExecutorDeps): Reactor => ({
     const data = event.data as LaneFacts;
     const { state } = await deps.lanes.load(data.product, data.environment);
     const attempt = state.inFlight?.id === data.deployment_id ? state.inFlight : null;
+    if (attempt?.request?.strategy) return; // the strategy saga runs it step by step
     const { executor, health_check } = await deps.settings.settings(data.environment);
     if (event.type === 'deployment.dispatched') {
       if (!attempt || attempt.status !== 'pending' || attempt.cancelRequested) return;

@@ -82,7 +82,8 @@ export const timerActionsSaga = (commands: CommandBus, lanes: LaneWriter, log: (
         return;
       }
       case 'StartRelease':
-        return; // the release saga starts its releases
+      case 'StrategyStepDue':
+        return; // the release and strategy sagas handle their own timers
       default:
         return assertNever(action);
     }

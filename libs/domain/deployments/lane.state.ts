@@ -1,5 +1,6 @@
 import { assertNever } from '../shared/assert-never';
 import { FirstWins } from '../shared/first-wins';
+import { parseStrategy, type StrategyConfig } from '../strategies/strategy.config';
 import type { DeploymentFacts, DeploymentKind, LaneEvent } from './lane.events';
 import type { CanonicalStatus, TerminalStatus } from './statuses';
 
@@ -12,6 +13,15 @@ export type DeploymentRequest = {
   scheduledAt: string | null;
   dispatched: boolean;
   releaseId: string | null;
+  /** A canary, blue-green or rolling strategy its saga carries out; null for `direct` (the executor runs it in one go). */
+  strategy: Exclude<StrategyConfig, { name: 'direct' }> | null;
+};
+
+/** The recorded request's strategy (checked when it was requested), unless it is `direct`. */
+const requestedStrategy = (config: Record<string, unknown> | undefined): DeploymentRequest['strategy'] => {
+  if (config?.['strategy'] === undefined) return null;
+  const parsed = parseStrategy(config);
+  return parsed.ok && parsed.strategy.name !== 'direct' ? parsed.strategy : null;
 };
 
 export type Attempt = {
@@ -120,6 +130,7 @@ export const evolveLane = (lane: LaneState, event: LaneEvent): LaneState => {
         scheduledAt: data.scheduled_at ?? null,
         dispatched: false,
         releaseId: data.release_id ?? null,
+        strategy: requestedStrategy(data.config),
       });
     }
     case 'deployment.completed':

@@ -5,12 +5,14 @@ import { BUILD_EVENT_TYPES } from '../builds/build.events';
 import { CATALOG_EVENT_TYPES } from '../catalog/catalog';
 import { LANE_EVENT_TYPES } from '../deployments/lane.events';
 import { VARIABLE_EVENT_TYPES } from '../environments/variables';
+import { STRATEGY_EVENT_TYPES } from '../strategies/strategy.events';
 import { TIMER_EVENT_TYPES } from '../timers/timers';
 import { DomainError } from './domain-error';
 
 /** Every event type Shiplog records. */
 export const KNOWN_EVENT_TYPES: readonly string[] = [
   ...LANE_EVENT_TYPES,
+  ...STRATEGY_EVENT_TYPES,
   ...BUILD_EVENT_TYPES,
   ...ARTIFACT_EVENT_TYPES,
   ...CATALOG_EVENT_TYPES,

@@ -1,11 +1,14 @@
 import { assertNever } from '../shared/assert-never';
 import type { DomainEvent } from '../shared/event';
+import { FirstWins } from '../shared/first-wins';
 
 /** What a timer does when it fires: a command for a saga to issue. */
 export type TimerAction =
   | { type: 'DispatchDeployment'; product: string; environment: string; deployment_id: string }
   | { type: 'Promote'; product: string; from: string; to: string; version: string; source_deployment_id: string }
-  | { type: 'StartRelease'; release_id: string };
+  | { type: 'StartRelease'; release_id: string }
+  /** A strategy run's wait is over: its saga starts the step (after a last health probe). */
+  | { type: 'StrategyStepDue'; product: string; environment: string; deployment_id: string; step_index: number };
 
 export type TimerScheduled = DomainEvent<'timer.scheduled', { timer_id: string; due_at: string; action: TimerAction }>;
 export type TimerFired = DomainEvent<'timer.fired', { timer_id: string; due_at: string; fired_at: string; action: TimerAction }>;
@@ -21,8 +24,9 @@ export type CancelTimer = { type: 'CancelTimer'; data: { timer_id: string } };
 export type TimerCommand = ScheduleTimer | FireTimer | CancelTimer;
 
 export type PendingTimer = { timer_id: string; due_at: string; action: TimerAction };
-export type TimersState = { readonly pending: Readonly<Record<string, PendingTimer>>; readonly done: ReadonlySet<string> };
-export const initialTimersState: TimersState = { pending: {}, done: new Set() };
+/** `done`: ids that fired or were cancelled, add-only and shared between successive states (a set copied per event made each fire O(all timers)). */
+export type TimersState = { readonly pending: Readonly<Record<string, PendingTimer>>; readonly done: FirstWins<true> };
+export const initialTimersState: TimersState = { pending: {}, done: FirstWins.empty() };
 
 /** Durable timers: each id is scheduled once and fires (or is cancelled) once, whatever restarts happen. */
 export const decideTimers = (command: TimerCommand, state: TimersState, now: Date): TimerEvent[] => {
@@ -47,7 +51,7 @@ export const evolveTimers = (state: TimersState, event: TimerEvent): TimersState
     case 'timer.fired':
     case 'timer.cancelled': {
       const { [event.data.timer_id]: _gone, ...pending } = state.pending;
-      return { pending, done: new Set([...state.done, event.data.timer_id]) };
+      return { pending, done: state.done.add(event.data.timer_id, true) };
     }
     default:
       return assertNever(event);
