@@ -1,5 +1,6 @@
 import { ReleasesModule } from './releases/releases.module';
 import { StrategiesModule } from './strategies/strategies.module';
+import { GitOpsModule } from './gitops/gitops.module';
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { SERVER_CONFIG, type ServerConfig } from './config';
@@ -27,7 +28,7 @@ export class AppModule {
   static forRoot(config: ServerConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), CqrsModule.forRoot(), StorageModule, AccessModule, HealthModule, IngestionModule, EnvironmentsModule, ControlPlaneModule, ReactorsModule, AuditModule, AdminModule, ArtifactsModule, ReleasesModule, StrategiesModule],
+      imports: [ConfigModule.forRoot(config), CqrsModule.forRoot(), StorageModule, AccessModule, HealthModule, IngestionModule, EnvironmentsModule, ControlPlaneModule, ReactorsModule, AuditModule, AdminModule, ArtifactsModule, ReleasesModule, StrategiesModule, GitOpsModule],
     };
   }
 }

@@ -46,6 +46,8 @@ export type ServerConfig = {
   executorCwd: string;
   /** SIGTERM → SIGKILL grace period when a command deployment is cancelled. */
   cancelGraceMs: number;
+  /** How often the GitOps watcher looks for sources due for a poll (each polls every `interval` seconds). */
+  gitopsTickMs: number;
   webhookMaxAttempts: number;
   webhookRetryBaseMs: number;
   artifactMaxBytes: number;
@@ -123,6 +125,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): ServerConfig =
     leaseTtlMs: integer('SHIPLOG_LEASE_TTL_MS', env['SHIPLOG_LEASE_TTL_MS'], 15_000, 300, 600_000),
     executorCwd: resolve(env['SHIPLOG_EXECUTOR_CWD'] ?? '.'),
     cancelGraceMs: integer('SHIPLOG_CANCEL_GRACE_MS', env['SHIPLOG_CANCEL_GRACE_MS'], 10_000, 0, 600_000),
+    gitopsTickMs: integer('SHIPLOG_GITOPS_TICK_MS', env['SHIPLOG_GITOPS_TICK_MS'], 1_000, 50, 60_000),
     webhookMaxAttempts: integer('SHIPLOG_WEBHOOK_MAX_ATTEMPTS', env['SHIPLOG_WEBHOOK_MAX_ATTEMPTS'], 10, 1, 100),
     webhookRetryBaseMs: integer('SHIPLOG_WEBHOOK_RETRY_BASE_MS', env['SHIPLOG_WEBHOOK_RETRY_BASE_MS'], 1_000, 1, 3_600_000),
     slack: slackConfig(env),

@@ -18,6 +18,8 @@ import { TimerService } from '../../../libs/application/timers/timer.service';
 import { ReleasesService, releaseSaga } from '../../../libs/application/releases/releases.service';
 import { ReleasesModule } from '../releases/releases.module';
 import { StrategiesModule } from '../strategies/strategies.module';
+import { GitOpsModule } from '../gitops/gitops.module';
+import { GitOpsWatcher } from '../../../libs/application/gitops/gitops.watcher';
 import { StrategyService } from '../../../libs/application/strategies/strategy.service';
 import { StrategySaga } from '../../../libs/application/strategies/strategy.saga';
 import { executorHooks, strategyProbe } from '../../../libs/application/strategies/executor-hooks';
@@ -98,6 +100,7 @@ class ReactorsLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
     @Inject(EVENT_STORE) store: EventStore,
     private readonly election: ReactorsElection,
     private readonly strategies: StrategySaga,
+    private readonly gitops: GitOpsWatcher,
   ) {
     election.bind(store, { onElected: (fence) => this.becomeActive(fence), onDemoted: () => this.standBy() });
   }
@@ -125,9 +128,11 @@ class ReactorsLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
     await this.strategies.start();
     this.reactors.start(fence);
     this.health.start();
+    this.gitops.start();
   }
 
   private async standBy(): Promise<void> {
+    this.gitops.stop();
     this.health.stop();
     await this.reactors.stop();
     this.strategies.stop();
@@ -156,7 +161,7 @@ class ReactorsLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
 }
 
 @Module({
-  imports: [IngestionModule, EnvironmentsModule, PoliciesModule, ReleasesModule, StrategiesModule],
+  imports: [IngestionModule, EnvironmentsModule, PoliciesModule, ReleasesModule, StrategiesModule, GitOpsModule],
   controllers: [LogsController, WebhooksController, SlackController],
   providers: [
     EvaluateAutoRollbackHandler,

@@ -41,7 +41,11 @@ export type DomainErrorCode =
   | 'artifact-too-large'
   | 'artifact-not-found'
   | 'release-not-found'
-  | 'release-conflict';
+  | 'release-conflict'
+  | 'gitops-source-not-found'
+  | 'invalid-gitops-source'
+  | 'invalid-manifest'
+  | 'repository-unreadable';
 
 export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;

@@ -5,6 +5,7 @@ import { BUILD_EVENT_TYPES } from '../builds/build.events';
 import { CATALOG_EVENT_TYPES } from '../catalog/catalog';
 import { LANE_EVENT_TYPES } from '../deployments/lane.events';
 import { VARIABLE_EVENT_TYPES } from '../environments/variables';
+import { GITOPS_EVENT_TYPES } from '../gitops/gitops';
 import { STRATEGY_EVENT_TYPES } from '../strategies/strategy.events';
 import { TIMER_EVENT_TYPES } from '../timers/timers';
 import { DomainError } from './domain-error';
@@ -25,6 +26,7 @@ export const KNOWN_EVENT_TYPES: readonly string[] = [
   ...ACCESS_EVENT_TYPES,
   ...TIMER_EVENT_TYPES,
   ...RELEASE_EVENT_TYPES,
+  ...GITOPS_EVENT_TYPES,
   'webhook.subscription_added',
   'webhook.subscription_removed',
   'notification.preference_added',

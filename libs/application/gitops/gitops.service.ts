@@ -1,0 +1,177 @@
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import {
+  decideGitOps,
+  evolveGitOps,
+  gitopsStream,
+  GitOpsSourceNotFound,
+  initialGitOpsState,
+  InvalidGitOpsSource,
+  parseSource,
+  RepositoryUnreadable,
+  type AppliedChange,
+  type GitCredentials,
+  type GitOpsCommand,
+  type GitOpsSource,
+  type GitOpsState,
+  type SourceInput,
+  type SyncTrigger,
+} from '../../domain/gitops/gitops';
+import { duplicateDeclarations, InvalidManifest, planChanges, validateManifest, type Change, type LaneSnapshot, type Manifest } from '../../domain/gitops/manifests';
+import type { FieldError } from '../../domain/shared/domain-error';
+import { DomainError } from '../../domain/shared/domain-error';
+import type { Clock, IdGenerator } from '../../domain/shared/time';
+import type { EventStore } from '../../event-store/event-store.port';
+import type { CommandMeta } from '../shared/command-meta';
+import { executeOnStream, loadStream, StreamStateCache } from '../shared/stream-command';
+import type { GitRepositories } from './git-repository';
+import { GitReadError } from './git-repository';
+
+const GITOPS = { initialState: initialGitOpsState, evolve: evolveGitOps };
+
+export type SourceView = GitOpsSource & { last_commit: string | null; last_outcome: 'synced' | 'failed' | null; last_at: string | null };
+/** Seed 004 SyncResult: the commit, the changes applied (each with its deployment or refusal), drift left alone, errors. */
+export type SyncResult = { source_id: string; commit: string; changes: AppliedChange[]; drift: Change[]; errors: string[] };
+
+export type GitOpsDeps = {
+  store: EventStore;
+  clock: Clock;
+  ids: IdGenerator;
+  repositories: GitRepositories;
+  lanes: { load(product: string, environment: string): Promise<{ state: { current: { version: string } | null; pinned: { version: string } | null; inFlight: { version: string } | null } }> };
+  /** Requests a deployment through the ordinary deploy command (every policy applies); resolves with its id. */
+  deploy: (change: Change, reason: string, meta: CommandMeta) => Promise<string | null>;
+  /** The token of https credentials (a secret variable), decrypted. */
+  password: (credentials: GitCredentials) => Promise<string | null>;
+};
+
+/**
+ * GitOps (seed 004 GitOpsSynchronizer): sources on `gitops-{id}` streams; `diff` compares the manifests at the
+ * branch head with what runs; `sync` requests the deployments that close the gap and records `gitops.synced`.
+ */
+export class GitOpsService {
+  private readonly cache = new StreamStateCache(1_000);
+
+  constructor(private readonly deps: GitOpsDeps) {}
+
+  async add(input: SourceInput, meta: CommandMeta): Promise<SourceView> {
+    const parsed = parseSource(input);
+    if (!parsed.ok) throw new InvalidGitOpsSource(parsed.errors);
+    const source: GitOpsSource = { ...parsed.source, source_id: this.deps.ids.next(), added_by: meta.actor.name, added_at: this.deps.clock.now().toISOString() };
+    const outcome = await this.execute(source.source_id, { type: 'AddSource', data: source }, { ...meta, request: input });
+    // A retry with the same idempotency key answers the source the first request added.
+    const added = outcome.kind === 'appended' ? outcome.events.find((e) => e.type === 'gitops.source_added') : undefined;
+    return this.view(added?.type === 'gitops.source_added' ? added.data.source_id : source.source_id);
+  }
+
+  async remove(sourceId: string, meta: CommandMeta): Promise<void> {
+    await this.execute(sourceId, { type: 'RemoveSource', data: { source_id: sourceId, removed_by: meta.actor.name } }, meta);
+  }
+
+  async list(): Promise<SourceView[]> {
+    const added = await this.deps.store.searchEvents({ types: ['gitops.source_added'], limit: 10_000 });
+    const views = await Promise.all(added.map((e) => this.view((e.data as GitOpsSource).source_id).catch(() => null)));
+    return views.filter((v): v is SourceView => v !== null);
+  }
+
+  async view(sourceId: string): Promise<SourceView> {
+    const state = await this.state(sourceId);
+    if (!state.source || state.removed) throw new GitOpsSourceNotFound(sourceId);
+    return { ...state.source, last_commit: state.last_commit, last_outcome: state.last_outcome, last_at: state.last_at };
+  }
+
+  /** Seed 004 `get_diff()`: what differs between the branch head and the environments. */
+  async diff(sourceId: string): Promise<{ source_id: string; commit: string; changes: Change[] }> {
+    const source = await this.view(sourceId);
+    const { commit, manifests } = await this.desired(source);
+    return { source_id: sourceId, commit, changes: await this.plan(manifests) };
+  }
+
+  /** Current head of the source's branch (the watcher compares it with the last synced commit). */
+  async head(source: GitOpsSource): Promise<string> {
+    try {
+      return await this.deps.repositories.head(source, source.credentials ? await this.deps.password(source.credentials) : null);
+    } catch (error) {
+      if (error instanceof GitReadError) throw new RepositoryUnreadable(source.repo_url, error.message);
+      throw error;
+    }
+  }
+
+  /**
+   * Seed 004 `sync()`. An unreadable repository or an invalid manifest deploys nothing and is recorded as
+   * `gitops.sync_failed` (then thrown: 422 with every offending field). Pinned lanes are drift, never deployed.
+   */
+  async sync(sourceId: string, trigger: SyncTrigger, meta: CommandMeta): Promise<SyncResult> {
+    const source = await this.view(sourceId);
+    let desired: { commit: string; manifests: Manifest[] };
+    try {
+      desired = await this.desired(source);
+    } catch (error) {
+      if (!(error instanceof InvalidManifest || error instanceof RepositoryUnreadable)) throw error;
+      const commit = error instanceof InvalidManifest ? error.commit : null;
+      await this.execute(sourceId, { type: 'RecordSyncFailure', data: { source_id: sourceId, commit, trigger, errors: [...error.errors] } }, meta);
+      throw error;
+    }
+    const { commit, manifests } = desired;
+    const changes = await this.plan(manifests);
+    const applied: AppliedChange[] = [];
+    for (const change of changes.filter((c) => c.action === 'deploy')) {
+      const reason = `GitOps ${source.repo_url}@${commit.slice(0, 7)} (${change.file})`;
+      // A watcher retrying the same commit must not request the same deployment twice; an operator's sync may
+      // (a retried HTTP request with an Idempotency-Key gets one key per lane).
+      const lane = `${change.product}@${change.environment}`;
+      const { idempotencyKey, ...rest } = meta;
+      const key = trigger === 'watch' ? `gitops:${sourceId}:${commit}:${lane}` : idempotencyKey ? `${idempotencyKey}:${lane}` : undefined;
+      try {
+        applied.push({ ...change, deployment_id: await this.deps.deploy(change, reason, key ? { ...rest, idempotencyKey: key } : rest), error: null });
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        applied.push({ ...change, deployment_id: null, error: error.detail });
+      }
+    }
+    const drift = changes.filter((c) => c.action !== 'deploy');
+    await this.execute(sourceId, { type: 'RecordSync', data: { source_id: sourceId, commit, trigger, changes: applied, drift } }, meta);
+    return { source_id: sourceId, commit, changes: applied, drift, errors: applied.flatMap((c) => (c.error ? [`${c.product} ${c.desired} → ${c.environment}: ${c.error}`] : [])) };
+  }
+
+  state(sourceId: string): Promise<GitOpsState> {
+    return loadStream(this.deps.store, this.cache, gitopsStream(sourceId), GITOPS).then((loaded) => loaded.state);
+  }
+
+  private async desired(source: GitOpsSource): Promise<{ commit: string; manifests: Manifest[] }> {
+    const commit = await this.head(source);
+    const files = await this.deps.repositories.manifests(source, commit);
+    const errors: FieldError[] = [];
+    const manifests: Manifest[] = [];
+    if (files.length === 0) errors.push({ field: source.path, message: 'no manifest (*.yaml, *.yml) under this path', accepted: ['environment: <name>\nproducts: {<product>: "<version>"}'] });
+    for (const { file, text } of files) {
+      let document: unknown;
+      try {
+        document = parseYaml(text);
+      } catch (error) {
+        errors.push({ field: file, message: error instanceof YAMLParseError ? `not valid YAML: ${error.message.split('\n')[0]}` : 'not valid YAML' });
+        continue;
+      }
+      const checked = validateManifest(document, file);
+      if (checked.ok) manifests.push(checked.manifest);
+      else errors.push(...checked.errors);
+    }
+    errors.push(...duplicateDeclarations(manifests));
+    if (errors.length > 0) throw new InvalidManifest(commit, errors);
+    return { commit, manifests };
+  }
+
+  private async plan(manifests: Manifest[]): Promise<Change[]> {
+    const lanes = new Map<string, LaneSnapshot>();
+    for (const manifest of manifests) {
+      for (const product of Object.keys(manifest.products)) {
+        const { state } = await this.deps.lanes.load(product, manifest.environment);
+        lanes.set(`${product}@${manifest.environment}`, { current: state.current?.version ?? null, pinned: state.pinned?.version ?? null, in_flight: state.inFlight?.version ?? null });
+      }
+    }
+    return planChanges(manifests, (product, environment) => lanes.get(`${product}@${environment}`)!);
+  }
+
+  private execute(sourceId: string, command: GitOpsCommand, meta: CommandMeta & { request?: unknown }) {
+    return executeOnStream(this.deps.store, this.cache, gitopsStream(sourceId), GITOPS, (state) => decideGitOps(command, state, this.deps.clock.now()), { request: command, ...meta });
+  }
+}
