@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { eventually } from '../libs/testing/eventually';
+import { runCli } from './support/cli';
 import { gitHttpServer, hasGit } from './support/git-http';
-import { removeDataDir, startServer, type RunningServer } from './support/server';
+import { removeDataDir, startServer, TEST_ADMIN_TOKEN, type RunningServer } from './support/server';
 
 /** A real git repository on disk, written and committed by the test. */
 const repository = async () => {
@@ -177,5 +178,22 @@ describe('GitOps (HTTP, real app, real git repositories)', () => {
     } finally {
       await http.close();
     }
+  });
+
+  it('works from the CLI: add, diff, sync, list, remove', async () => {
+    const commit = await repo.commit({ 'deploy/production.yaml': manifest('production', { api: '1.0.0', web: '9.9.9' }) }, 'first');
+    const shiplog = (...args: string[]) => runCli(args, { SHIPLOG_URL: server.url, SHIPLOG_TOKEN: TEST_ADMIN_TOKEN });
+    const added = await shiplog('gitops', 'add', repo.url, '--path', '/deploy', '--interval', '600');
+    expect(added.code).toBe(0);
+    const id = added.stdout.split(' ')[0]!;
+    expect(added.stdout).toContain(`${repo.url} main:/deploy every 600 s, last never synced`);
+    expect((await shiplog('gitops', 'diff', id)).stdout).toMatch(new RegExp(`^at ${commit.slice(0, 7)}:\\n\\s+api\\s+production\\s+- → 1\\.0\\.0\\s+deploy`));
+    const synced = await shiplog('gitops', 'sync', id);
+    expect(synced.stdout).toMatch(/api\s+production\s+- → 1\.0\.0\s+deploy  \(deployment \S+\)/);
+    expect(synced.stdout).toMatch(/web\s+production\s+- → 9\.9\.9\s+deploy  refused: .*9\.9\.9/);
+    expect((await shiplog('gitops', 'list')).stdout).toContain(`last synced ${commit.slice(0, 7)}`);
+    expect((await shiplog('gitops', 'add', 'ftp://nope')).code).toBe(2);
+    expect((await shiplog('gitops', 'remove', id)).stdout).toBe(`removed ${id}\n`);
+    expect((await shiplog('gitops', 'list')).stdout).toBe('no GitOps sources\n');
   });
 });

@@ -1,4 +1,5 @@
 import { releaseCommand } from './commands/release';
+import { gitopsCommand } from './commands/gitops';
 import { Command } from 'commander';
 import { artifactsCommand } from './commands/artifacts';
 import { auditCommand } from './commands/audit';
@@ -37,6 +38,7 @@ export const buildProgram = (io: CliIo): Command => {
   program.addCommand(checkCommand(io));
   program.addCommand(artifactsCommand(io));
   program.addCommand(releaseCommand(io));
+  program.addCommand(gitopsCommand(io));
   for (const command of operateCommands(io)) program.addCommand(command);
   for (const command of strategyCommands(io)) program.addCommand(command);
   return program;
