@@ -209,6 +209,97 @@ describe('Slack (Bolt, local fake Slack Web API, signed requests)', () => {
     });
   });
 
+  describe('strategy runs', () => {
+    type Status = { strategy_status: string | null; traffic_percent: number; step: { number: number; of: number } | null };
+    type Block = { type: string; elements?: { action_id: string; value: string }[] };
+    const status = async (id: string) => (await server.request('GET', `/api/v1/deployments/${id}/status`)).body as Status;
+    const slashReply = async (text: string, user?: string) => (await (await slash(text, user)).json()) as { text: string; blocks?: Block[] };
+    const slashText = async (text: string, user?: string) => (await slashReply(text, user)).text;
+    const buttonsOf = (blocks: unknown) => ((blocks ?? []) as Block[]).find((b) => b.type === 'actions')?.elements ?? [];
+
+    /** A canary of 10 % → 55 % → 100 %: the 30 s interval keeps it at step 1 (10 %) for the whole test. */
+    const startCanary = async () => {
+      await post('/build-events/', { product_name: 'api', version: '2.0.0', status: 'built' });
+      const strategy = { name: 'canary', initial_percentage: 10, increment: 45, interval: 30 };
+      const accepted = await post('/api/v1/deployments', { application: 'api', version: '2.0.0', environment: 'production', config: { strategy } });
+      expect(accepted.status).toBe(202);
+      const id = accepted.body.deployment_id as string;
+      await eventually(async () => expect(await status(id)).toMatchObject({ strategy_status: 'running', traffic_percent: 10, step: { number: 1, of: 3 } }), { within: 5_000 });
+      return id;
+    };
+
+    beforeEach(async () => {
+      // Every step (and the traffic rollback) is a command that succeeds at once.
+      const executor = { type: 'command', command: [process.execPath, '-e', ''], timeout_seconds: 30 };
+      expect((await server.request('PATCH', '/api/v1/environments/production', { executor })).status).toBe(200);
+      await post('/api/v1/slack/users', { slack_user_id: 'U0OPS', role: 'operator' });
+      await post('/api/v1/slack/users', { slack_user_id: 'U0VIEW', role: 'viewer' });
+    });
+
+    it('posts the plan with Pause / Promote now / Abort when the run starts; Abort from the button rolls traffic back', async () => {
+      await post('/notification-preferences/', { event_type: 'deployment.started', channel_id: 'C1' });
+      const id = await startCanary();
+      const message = () => slack.messages.find((m) => m.channel === 'C1');
+      await eventually(() => expect(buttonsOf(message()?.blocks).map((b) => b.action_id)).toEqual(['shiplog_strategy_pause', 'shiplog_strategy_promote_now', 'shiplog_strategy_abort']));
+      expect(buttonsOf(message()!.blocks).map((b) => b.value)).toEqual([id, id, id]);
+      expect(JSON.stringify(message()!.blocks)).toContain('*Canary* — 3 steps: 10 % → 55 % → 100 %, 30 s between steps');
+      expect(posts()).toHaveLength(1);
+
+      await clickButton('shiplog_strategy_abort', id, 'U0OPS');
+      await eventually(() => expect(ephemerals()).toEqual(['Aborted the canary of api 2.0.0 → production at step 1 of 3 (10 %); traffic goes back to the stable version.']));
+      await eventually(async () => expect(await status(id)).toMatchObject({ strategy_status: 'aborted', traffic_percent: 0 }), { within: 5_000 });
+      expect((await server.request('GET', `/api/v1/deployments/${id}/result`)).body.errors).toEqual(['abort requested in Slack by u0ops-name']);
+      // The message follows the run: no buttons once there is nothing left to steer.
+      await eventually(() => expect(buttonsOf(message()!.blocks)).toEqual([]));
+      expect(JSON.stringify(message()!.blocks)).toContain('aborted: abort requested in Slack by u0ops-name');
+      expect(posts()).toHaveLength(1);
+      expect(await slashText(`pause ${id}`)).toBe(`Not done: Deployment ${id} already ended as "aborted".`);
+    });
+
+    it('pauses, resumes and promotes a running canary from /shiplog as the mapped Slack user', async () => {
+      const id = await startCanary();
+      const paused = await slashReply(`pause ${id} watching the error rate`);
+      expect(paused.text).toBe('Paused the canary of api 2.0.0 → production at step 1 of 3 (10 %).');
+      expect(buttonsOf(paused.blocks)).toEqual([expect.objectContaining({ action_id: 'shiplog_strategy_resume', value: id })]);
+      expect(await status(id)).toMatchObject({ strategy_status: 'paused', traffic_percent: 10 });
+      const [pause] = (await server.request('GET', `/api/v1/audit?stream=strategy-${id}&type=deployment.strategy_paused`)).body.items;
+      expect(pause).toMatchObject({ data: { reason: 'watching the error rate' }, metadata: { actor: { kind: 'slack', id: 'slack:U0OPS' } } });
+      expect(await slashText(`pause ${id}`)).toBe('Nothing to do: the canary of api 2.0.0 → production is paused already at step 1 of 3 (10 %).');
+
+      expect(await slashText(`resume ${id}`)).toBe('Resumed the canary of api 2.0.0 → production at step 1 of 3 (10 %).');
+      expect(await status(id)).toMatchObject({ strategy_status: 'running', traffic_percent: 10 });
+
+      expect(await slashText(`promote-now ${id} looks good`)).toBe('Promoting the canary of api 2.0.0 → production to 100 % now; it was at step 1 of 3 (10 %).');
+      await eventually(async () => expect(await status(id)).toMatchObject({ strategy_status: 'completed', traffic_percent: 100 }), { within: 5_000 });
+    });
+
+    it('resumes from the Resume button', async () => {
+      const id = await startCanary();
+      await clickButton('shiplog_strategy_pause', id, 'U0OPS');
+      await eventually(async () => expect(await status(id)).toMatchObject({ strategy_status: 'paused' }));
+      await clickButton('shiplog_strategy_resume', id, 'U0OPS');
+      await eventually(async () => expect(await status(id)).toMatchObject({ strategy_status: 'running' }));
+      await eventually(() => expect(ephemerals()).toEqual(['Paused the canary of api 2.0.0 → production at step 1 of 3 (10 %).', 'Resumed the canary of api 2.0.0 → production at step 1 of 3 (10 %).']));
+    });
+
+    it('refuses a viewer, by slash command and by button, changing nothing', async () => {
+      const id = await startCanary();
+      expect(await slashText(`abort ${id}`, 'U0VIEW')).toBe('You are not allowed to abort a strategy run: your Shiplog role is viewer, this needs operator.');
+      await clickButton('shiplog_strategy_pause', id, 'U0VIEW');
+      await eventually(() => expect(ephemerals()).toEqual(['You are not allowed to pause a strategy run: your Shiplog role is viewer, this needs operator.']));
+      expect(await status(id)).toMatchObject({ strategy_status: 'running', traffic_percent: 10 });
+    });
+
+    it('answers with usage, and for unknown deployments and deployments without a strategy run', async () => {
+      expect(await slashText('pause')).toBe('Usage: /shiplog pause <deployment-id> [reason…] — hold a strategy run at its current traffic weight');
+      expect(await slashText('resume')).toBe('Usage: /shiplog resume <deployment-id> — continue a paused strategy run');
+      expect(await slashText('help')).toMatch(/`\/shiplog promote-now <deployment-id> \[reason…\]` — skip the remaining steps/);
+      expect(await slashText('abort 01900000-0000-7000-8000-000000000000')).toBe('That deployment is unknown to Shiplog.');
+      const direct = (await post('/deployment-events/', report('1.0.0', 'success'))).body.deployment_id as string;
+      await eventually(async () => expect(await slashText(`promote-now ${direct}`)).toBe('api 1.0.0 → production has no strategy run to steer: it deploys directly (no config.strategy).'));
+    });
+  });
+
   it('reports slack enabled in /health, and disabled without configuration', async () => {
     expect((await server.request('GET', '/health')).body.details.slack).toMatchObject({ slack: 'enabled' });
     await server.stop();

@@ -2,8 +2,9 @@ import type { webApi } from '@slack/bolt';
 import type { PreferencesService } from '../../application/notifications/preferences.service';
 import type { Reactor } from '../../application/reactors/reactor';
 import type { Clock } from '../../domain/shared/time';
+import { isStrategyEvent, type StrategyEventType } from '../../domain/strategies/strategy.events';
 import type { RecordedEvent } from '../../event-store/event-store.port';
-import { messageBlocks, messageText, type MessageFacts } from './message-format';
+import { messageBlocks, messageText, planSummary, type MessageFacts, type MessageStrategy } from './message-format';
 import type { SlackMessage, SlackMessages } from './slack-messages';
 
 type Data = {
@@ -22,15 +23,68 @@ type Data = {
 
 const LIFECYCLE = ['pending', 'started', 'completed', 'failed', 'aborted'];
 
-/** The preference type an event answers to: an operator's request is the deployment's `pending`. */
-const notifiedAs = (type: string): string => (type === 'deployment.requested' ? 'deployment.pending' : type);
+/**
+ * The strategy run's events a deployment's message follows. Step starts and health probes are left out: they
+ * would update the message without changing what it shows (the weight moves when a step completes).
+ */
+const STRATEGY_UPDATES: readonly StrategyEventType[] = [
+  'deployment.strategy_started',
+  'deployment.step_completed',
+  'deployment.strategy_paused',
+  'deployment.strategy_resumed',
+  'deployment.strategy_promoted',
+  'deployment.strategy_aborted',
+  'deployment.traffic_rolled_back',
+  'deployment.strategy_completed',
+];
+
+/** An operator's request is the deployment's `pending`. */
+const lifecycleType = (type: string): string => (type === 'deployment.requested' ? 'deployment.pending' : type);
+
+/**
+ * The preference type an event answers to; null: it only updates messages already posted. A strategy run
+ * starting is the deployment's `started` (its message gains the plan and the Pause / Promote now / Abort
+ * buttons); preferences know no strategy types, so the run's later events open no message of their own.
+ */
+const notifiedAs = (event: RecordedEvent): string | null => {
+  if (event.type === 'deployment.strategy_started') return 'deployment.started';
+  return isStrategyEvent(event) ? null : lifecycleType(event.type);
+};
+
+/** The run as the message shows it, moved on by the run's events; a message first posted mid-run (plan unknown) shows none. */
+const nextStrategy = (previous: MessageStrategy | undefined, event: RecordedEvent): MessageStrategy | undefined => {
+  if (!isStrategyEvent(event)) return previous;
+  if (event.type === 'deployment.strategy_started') {
+    return { name: event.data.strategy, plan: planSummary(event.data.plan), status: 'running', step: 0, of: event.data.plan.length, traffic_percent: 0 };
+  }
+  if (!previous) return undefined;
+  switch (event.type) {
+    case 'deployment.step_completed':
+      return { ...previous, step: event.data.step_index + 1, traffic_percent: event.data.traffic_percent };
+    case 'deployment.strategy_paused':
+      return { ...previous, status: 'paused' };
+    case 'deployment.strategy_resumed':
+    case 'deployment.strategy_promoted': // promote-now also resumes a paused run
+      return { ...previous, status: 'running' };
+    case 'deployment.strategy_aborted':
+      return { ...previous, status: 'rolling_back', traffic_percent: event.data.traffic_percent, abort_reason: event.data.reason };
+    case 'deployment.traffic_rolled_back':
+      return { ...previous, status: event.data.outcome, traffic_percent: 0 };
+    case 'deployment.strategy_completed':
+      return { ...previous, status: 'completed', step: previous.of, traffic_percent: 100 };
+    default:
+      return previous;
+  }
+};
 
 const METADATA_TYPE = 'shiplog_message';
 
 const nextFacts = (previous: MessageFacts | null, event: RecordedEvent): MessageFacts => {
   const data = event.data as Data;
-  const [kind, verb] = notifiedAs(event.type).split('.') as ['deployment' | 'build', string];
-  const status = LIFECYCLE.includes(verb) ? verb : (previous?.status ?? 'pending');
+  const [kind, verb] = lifecycleType(event.type).split('.') as ['deployment' | 'build', string];
+  // A strategy event means the deployment has started, even on a message it opens.
+  const status = LIFECYCLE.includes(verb) ? verb : (previous?.status ?? (isStrategyEvent(event) ? 'started' : 'pending'));
+  const strategy = nextStrategy(previous?.strategy, event);
   const error = typeof data.extra_metadata?.error === 'string' ? data.extra_metadata.error : undefined;
   return {
     ...previous,
@@ -48,6 +102,7 @@ const nextFacts = (previous: MessageFacts | null, event: RecordedEvent): Message
     ...(verb === 'started' ? { started_at: data.occurred_at } : {}),
     ...(['completed', 'failed', 'aborted'].includes(verb) ? { finished_at: data.occurred_at } : {}),
     ...(error ? { error } : {}),
+    ...(strategy ? { strategy } : {}),
   };
 };
 
@@ -58,6 +113,8 @@ export type NotifierDeps = { client: webApi.WebClient; messages: SlackMessages; 
  * place as the deployment moves on; a failure's error goes in a thread reply. The message record is durable,
  * so after a restart the same message is updated, and a post interrupted by a crash is found again in the
  * channel history (by its metadata) rather than posted twice. Slack's 429s wait for Retry-After (WebClient).
+ * A deployment with a strategy run shows its plan, progress and the Pause / Promote now / Abort buttons; pressing
+ * them is the Slack gateway's business (this reactor only posts).
  */
 export const notifierReactor = ({ client, messages, preferences, clock, shiplogUrl }: NotifierDeps): Reactor => ({
   name: 'slack-notifier',
@@ -74,11 +131,13 @@ export const notifierReactor = ({ client, messages, preferences, clock, shiplogU
     'build.completed',
     'build.failed',
     'build.aborted',
+    ...STRATEGY_UPDATES,
   ],
   async react(event) {
     const data = event.data as Data;
     const subject = data.deployment_id ?? data.build_id!;
-    const matching = await preferences.channelsFor(notifiedAs(event.type), data.product, data.environment);
+    const type = notifiedAs(event);
+    const matching = type ? await preferences.channelsFor(type, data.product, data.environment) : [];
     // Channels that match this event get a message; those that already have one see it updated whatever the event.
     const existing = messages.bySubject(subject).map((m) => m.channel);
     for (const channel of new Set([...matching, ...existing])) {
