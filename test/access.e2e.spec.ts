@@ -56,6 +56,8 @@ describe('access control (HTTP, real app)', () => {
         'GET /api/deployments/:id': { method: 'GET', path: `/api/deployments/${dep}` },
         'GET /api/projects/:id/deployments': { method: 'GET', path: '/api/projects/my-service/deployments?environment=production' },
         'GET /api/v1/deployments/:id/status': { method: 'GET', path: `/api/v1/deployments/${dep}/status` },
+        'GET /api/v1/me': { method: 'GET', path: '/api/v1/me' },
+        'GET /api/v1/stream': { method: 'GET', path: '/api/v1/stream?max_seconds=1' },
         'POST /api/v1/gitops/sources': { method: 'POST', path: '/api/v1/gitops/sources', body: { repo_url: 'file:///nonexistent/repo' } },
         'GET /api/v1/gitops/sources': { method: 'GET', path: '/api/v1/gitops/sources' },
         'GET /api/v1/gitops/sources/:id': { method: 'GET', path: '/api/v1/gitops/sources/nope' },

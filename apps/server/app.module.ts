@@ -1,6 +1,7 @@
 import { ReleasesModule } from './releases/releases.module';
 import { StrategiesModule } from './strategies/strategies.module';
 import { GitOpsModule } from './gitops/gitops.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { SERVER_CONFIG, type ServerConfig } from './config';
@@ -28,7 +29,7 @@ export class AppModule {
   static forRoot(config: ServerConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), CqrsModule.forRoot(), StorageModule, AccessModule, HealthModule, IngestionModule, EnvironmentsModule, ControlPlaneModule, ReactorsModule, AuditModule, AdminModule, ArtifactsModule, ReleasesModule, StrategiesModule, GitOpsModule],
+      imports: [ConfigModule.forRoot(config), CqrsModule.forRoot(), StorageModule, AccessModule, HealthModule, IngestionModule, EnvironmentsModule, ControlPlaneModule, ReactorsModule, AuditModule, AdminModule, ArtifactsModule, ReleasesModule, StrategiesModule, GitOpsModule, DashboardModule.forRoot()],
     };
   }
 }

@@ -15,6 +15,7 @@ import { RouteAccessCheck } from './route-access.check';
 import { ProblemException } from '../problems/problem';
 import { RateWindow } from './rate-window';
 import { TokenUsage } from './token-usage';
+import { MeController } from './me.controller';
 import { TokensController } from './tokens.controller';
 
 /**
@@ -72,7 +73,7 @@ class UsageRecordingGuard implements CanActivate {
   imports: [
     DiscoveryModule,
   ],
-  controllers: [TokensController, MetricsController],
+  controllers: [TokensController, MetricsController, MeController],
   providers: [
     {
       provide: TokenRegistry,

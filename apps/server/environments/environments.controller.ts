@@ -1,10 +1,13 @@
-import { Body, Controller, Get, HttpCode, NotFoundException, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsObject, IsOptional, IsString, IsUrl, Length, Matches } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ConfigurationsService } from '../../../libs/application/environments/configurations.service';
 import { EnvironmentSettingsService } from '../../../libs/application/environments/environment-settings.service';
 import { diffConfig } from '../../../libs/domain/environments/configurations';
+import { evaluatePolicies } from '../../../libs/domain/environments/policies';
+import type { Clock } from '../../../libs/domain/shared/time';
+import { CLOCK } from '../../../libs/application/shared/tokens';
 import type { EnvironmentSettings } from '../../../libs/domain/environments/settings';
 import { canonicalEqual } from '../../../libs/domain/shared/canonical';
 import { NAME_PATTERN, NAME_RULE } from '../../../libs/domain/shared/names';
@@ -66,6 +69,7 @@ export class EnvironmentsController {
     private readonly variables: VariableQueries,
     private readonly deployments: DeploymentQueries,
     private readonly consistency: ReadConsistency,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   @Post('api/v1/environments')
@@ -94,6 +98,8 @@ export class EnvironmentsController {
         names.map(async (name) => {
           const s = await this.settings.settings(name);
           const versions = await this.configurations.versions(name);
+          // A freeze in force now (the board shows it beside the lock): what a deploy would be told.
+          const freeze = evaluatePolicies(s, { kind: 'deploy', environment: name, now: this.clock.now() }).violations.find((v) => v.rule === 'freeze');
           return {
             name,
             type: s.type,
@@ -102,6 +108,7 @@ export class EnvironmentsController {
             production: s.production,
             promotes_to: s.promotes_to,
             lock: s.lock,
+            freeze: freeze ? { detail: freeze.detail, until: freeze.opens_at } : null,
             config_version: versions.at(-1)?.version ?? null,
             created_at: environments.find((e) => e.name === name)!.created_at,
           };
