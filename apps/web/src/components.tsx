@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { ApiProblem } from './api';
 import { statusOf } from './format';
 
@@ -71,6 +71,7 @@ export const ConfirmAction = ({
   onConfirm: (reason: string) => Promise<unknown>;
 }) => {
   const dialog = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
   const [reason, setReason] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -96,9 +97,9 @@ export const ConfirmAction = ({
       <button type="button" class={danger ? 'danger' : ''} onClick={() => dialog.current?.showModal()}>
         {label}
       </button>
-      <dialog ref={dialog} aria-labelledby={`${label}-title`} onClose={() => setError(null)}>
+      <dialog ref={dialog} aria-labelledby={titleId} onClose={() => setError(null)}>
         <form onSubmit={submit}>
-          <h2 id={`${label}-title`}>{title}</h2>
+          <h2 id={titleId}>{title}</h2>
           <p>{description}</p>
           <label>
             Reason{reasonRequired ? '' : ' (optional)'}
