@@ -193,7 +193,8 @@ export const releaseSaga = (deps: { commands: CommandBus; releases: ReleasesServ
   const deploymentEnded = async (event: RecordedEvent) => {
     const { product, environment, deployment_id, version } = event.data as LaneFacts;
     const { state: lane } = await lanes.load(product, environment);
-    const releaseId = lane.finished.find((d) => d.id === deployment_id)?.request?.releaseId;
+    // From the end: the deployment that just ended is (nearly always) the last one finished.
+    const releaseId = lane.finished.findLast((d) => d.id === deployment_id)?.request?.releaseId;
     if (!releaseId) return;
     const outcome = event.type === 'deployment.completed' ? 'completed' : 'failed';
     const aborted = (event.data as { reason?: string }).reason;

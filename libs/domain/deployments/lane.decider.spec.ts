@@ -90,6 +90,8 @@ describe('lane decider', () => {
 
   describe('after a deployment finished', () => {
     it('treats a repeated terminal status as a duplicate', () => given(...deployed('1.2.3', 'd-a')).when(report('1.2.3', 'completed')).thenNothing());
+    it('treats a repeated terminal status as a duplicate even when the stream never opened the deployment', () =>
+      given(completed('1.2.3', 'd-a')).when(report('1.2.3', 'completed')).thenNothing());
 
     it('refuses a different terminal status, naming the current one', () =>
       given(...deployed('1.2.3', 'd-a')).when(report('1.2.3', 'failed')).thenFails(TerminalStatusConflict, /already ended as "completed"/));

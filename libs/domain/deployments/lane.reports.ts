@@ -82,7 +82,8 @@ export const reportStatus = (report: Report, lane: LaneState, ctx: DecideContext
   if (report.deployment_id !== undefined) return reportForId({ ...report, deployment_id: report.deployment_id }, lane, at);
 
   if (lane.inFlight?.version === report.version) return progress(lane.inFlight, report, at);
-  const done = lane.finished.findLast((d) => d.version === report.version);
+  // A version never attempted here has no finished attempt: CI's usual new version skips the scan of the lane's history.
+  const done = lane.firstSeen.has(report.version) ? lane.finished.findLast((d) => d.version === report.version) : undefined;
   if (done && (isLate(done, report) || (isTerminal(report.status) && !isLaterAttempt(done, lane, report)))) return afterFinish(done, report, at);
 
   // A new attempt: a redeploy of a finished version, or a version seen for the first time.

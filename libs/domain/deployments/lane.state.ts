@@ -110,6 +110,8 @@ const finish = (lane: LaneState, data: DeploymentFacts, status: TerminalStatus):
     finished: [...lane.finished, attempt],
     current: completed ? { id: attempt.id, version: attempt.version } : lane.current,
     firstCompleted: completed ? lane.firstCompleted.add(attempt.version, lane.firstCompleted.size) : lane.firstCompleted,
+    // Finishing is attempting too (a stream may finish a deployment it never opened): reportStatus relies on it.
+    firstSeen: lane.firstSeen.add(attempt.version, lane.firstSeen.size),
     shaByVersion: rememberSha(lane, data),
   };
 };
