@@ -58,6 +58,10 @@ describe('GitOps (HTTP, real app, real git repositories)', () => {
     const first = await repo.commit({ 'deploy/production.yaml': manifest('production', { api: '1.0.0', web: '2.0.0' }), 'README.md': 'not a manifest' }, 'first');
     const id = await addSource();
     expect((await get(`/api/v1/gitops/sources/${id}`)).body).toMatchObject({ repo_url: repo.url, branch: 'main', path: '/deploy', interval_seconds: 3600, last_commit: null });
+    expect((await get('/api/v1/gitops/sources')).body.items.map((s: { source_id: string }) => s.source_id)).toEqual([id]);
+    const other = await addSource({ path: '/other' });
+    expect((await get('/api/v1/gitops/sources')).body.items.map((s: { source_id: string }) => s.source_id)).toEqual([id, other]);
+    await server.request('DELETE', `/api/v1/gitops/sources/${other}`);
 
     const diff = (await get(`/api/v1/gitops/sources/${id}/diff`)).body;
     expect(diff).toEqual({

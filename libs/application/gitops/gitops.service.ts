@@ -50,6 +50,8 @@ export type GitOpsDeps = {
  */
 export class GitOpsService {
   private readonly cache = new StreamStateCache(1_000);
+  private readonly known = new Set<string>();
+  private scannedTo = 0;
 
   constructor(private readonly deps: GitOpsDeps) {}
 
@@ -67,10 +69,28 @@ export class GitOpsService {
     await this.execute(sourceId, { type: 'RemoveSource', data: { source_id: sourceId, removed_by: meta.actor.name } }, meta);
   }
 
+  /** Sources in the order they were added (removed ones left out). */
   async list(): Promise<SourceView[]> {
-    const added = await this.deps.store.searchEvents({ types: ['gitops.source_added'], limit: 10_000 });
-    const views = await Promise.all(added.map((e) => this.view((e.data as GitOpsSource).source_id).catch(() => null)));
+    const views = await Promise.all([...(await this.sourceIds())].map((id) => this.view(id).catch(() => null)));
     return views.filter((v): v is SourceView => v !== null);
+  }
+
+  /**
+   * Every source id ever added. The watcher asks every second: only the events appended since the last call are
+   * searched (a position range), never the whole store again (no index on event types).
+   */
+  private async sourceIds(): Promise<ReadonlySet<string>> {
+    const head = await this.deps.store.headPosition();
+    if (head > this.scannedTo) {
+      for (let after = this.scannedTo; ; ) {
+        const added = await this.deps.store.searchEvents({ types: ['gitops.source_added'], afterPosition: after, limit: 1_000 });
+        for (const event of added) this.known.add((event.data as GitOpsSource).source_id);
+        if (added.length < 1_000) break;
+        after = added[added.length - 1]!.position;
+      }
+      this.scannedTo = head;
+    }
+    return this.known;
   }
 
   async view(sourceId: string): Promise<SourceView> {

@@ -80,11 +80,16 @@ export class StrategySaga {
   /** Becomes the active runner: acts on every run whose deployment is still in flight. */
   async start(): Promise<void> {
     this.active = true;
-    const started = await this.deps.store.searchEvents({ types: ['deployment.strategy_started'], limit: 10_000 });
-    for (const event of started) {
-      const { product, environment, deployment_id } = event.data as LaneFacts;
-      const { state } = await this.deps.lanes.load(product, environment);
-      if (state.inFlight?.id === deployment_id) await this.act(deployment_id);
+    // Page through every run ever started (a run in flight may be among the newest of many).
+    for (let after = 0; ; ) {
+      const started = await this.deps.store.searchEvents({ types: ['deployment.strategy_started'], afterPosition: after, limit: 1_000 });
+      for (const event of started) {
+        const { product, environment, deployment_id } = event.data as LaneFacts;
+        const { state } = await this.deps.lanes.load(product, environment);
+        if (state.inFlight?.id === deployment_id) await this.act(deployment_id);
+      }
+      if (started.length < 1_000) return;
+      after = started[started.length - 1]!.position;
     }
   }
 
