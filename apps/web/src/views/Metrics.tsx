@@ -153,12 +153,21 @@ const isDark = (): boolean => {
   return theme ? theme === 'dark' : matchMedia('(prefers-color-scheme: dark)').matches;
 };
 
-/** Colours come from the stylesheet's custom properties, so charts follow the light/dark theme. */
+/**
+ * Colours come from the stylesheet's custom properties, so charts follow the light/dark theme. The properties hold
+ * `light-dark(…)`: a probe element resolves them to the colour in force.
+ */
 const readPalette = (): Palette => {
-  const style = getComputedStyle(document.documentElement);
   const dark = isDark();
-  const get = (name: string, light: string, night: string) => style.getPropertyValue(name).trim() || (dark ? night : light);
-  return {
+  const probe = document.createElement('span');
+  probe.hidden = true;
+  document.body.append(probe);
+  const get = (name: string, light: string, night: string) => {
+    probe.style.color = '';
+    probe.style.color = `var(${name})`;
+    return (probe.style.color && getComputedStyle(probe).color) || (dark ? night : light);
+  };
+  const palette = {
     fg: get('--fg', '#1f2328', '#e6edf3'),
     muted: get('--muted', '#59636e', '#9198a1'),
     grid: get('--border', '#d1d9e0', '#3d444d'),
@@ -168,6 +177,8 @@ const readPalette = (): Palette => {
     accent: get('--accent', '#0969da', '#4493f8'),
     accent2: get('--warn', '#9a6700', '#d29922'),
   };
+  probe.remove();
+  return palette;
 };
 
 /** A texture over a colour, so series differ by more than their colour (also in the legend). */
