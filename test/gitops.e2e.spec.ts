@@ -109,6 +109,22 @@ describe('GitOps (HTTP, real app, real git repositories)', () => {
     expect(items.map((d) => d.version)).toEqual(['1.1.0', '1.0.0']);
   });
 
+  it('watches again a commit whose sync left a lane behind (a deploy refused until its build completes)', async () => {
+    await repo.commit({ 'deploy/production.yaml': manifest('production', { api: '1.0.0', web: '2.1.0' }) }, 'web 2.1.0 before its build');
+    await server.stop();
+    server = await startServer({ dataDir: server.dataDir, env: { SHIPLOG_GITOPS_TICK_MS: '100' } });
+    const id = await addSource({ interval: 1 });
+    await eventually(async () => expect((await get(`/api/v1/gitops/sources/${id}`)).body).toMatchObject({ last_outcome: 'synced', unsettled: true }), { within: 5_000 });
+    expect((await get('/deployments/?product=web')).body.items).toEqual([]);
+    await built('web', '2.1.0');
+    await eventually(async () => expect((await get('/deployments/?product=web')).body.items).toEqual([expect.objectContaining({ version: '2.1.0', kind: 'deploy' })]), { within: 5_000 });
+    expect((await get('/deployments/?product=api')).body.items).toHaveLength(1); // the same commit, api requested once
+    // While api stays in flight the watcher keeps trying, recording nothing new.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const recorded = (await get(`/api/v1/audit?stream=${encodeURIComponent(`gitops-${id}`)}`)).body.items as { type: string }[];
+    expect(recorded.map((e) => e.type)).toEqual(['gitops.source_added', 'gitops.synced', 'gitops.synced']);
+  });
+
   it('an invalid manifest deploys nothing and names each offending field', async () => {
     const bad = await repo.commit({ 'deploy/production.yaml': 'environment: production\nproducts:\n  api: 1.10\n  "bad name!": "1.0.0"\nextra: true\n', 'deploy/broken.yml': 'products: [unclosed' }, 'oops');
     const id = await addSource();
@@ -147,6 +163,10 @@ describe('GitOps (HTTP, real app, real git repositories)', () => {
   });
 
   it('refuses bad sources with every offending field, and unknown ids with 404', async () => {
+    const withToken = await post('/api/v1/gitops/sources', { repo_url: 'https://x-access-token:ghp_secret123@github.com/acme/deploy.git' });
+    expect(withToken.status).toBe(400);
+    expect(withToken.body.errors).toEqual([expect.objectContaining({ field: 'repo_url', message: 'must not contain a user name or token' })]);
+    expect(withToken.text).not.toContain('ghp_secret123');
     const bad = await post('/api/v1/gitops/sources', { repo_url: 'ftp://example.com/repo', branch: '-x', path: 'relative/../up', interval: 0, credentials: { variable: 'lower' } });
     expect(bad.status).toBe(400);
     expect((bad.body.errors as { field: string }[]).map((e) => e.field).sort()).toEqual(['branch', 'credentials.environment', 'credentials.variable', 'interval', 'path', 'repo_url']);

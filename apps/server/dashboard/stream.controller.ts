@@ -44,18 +44,31 @@ export class StreamController {
   })
   async stream(@Query() query: StreamQuery, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const { scope } = principalOf(request);
-    let last = await this.store.headPosition();
     let pumping = false;
     let again = false;
     let closed = false;
+    let stop = () => undefined as void;
+    const end = () => {
+      if (closed) return;
+      closed = true;
+      stop();
+      if (!reply.raw.writableEnded) reply.raw.end();
+    };
+    // The response's close is the client leaving (the request's fires once its body is read). Listen before anything
+    // is awaited: a close in between would otherwise leak the stream.
+    reply.raw.on('close', () => end());
     reply.hijack();
     const raw = reply.raw;
+    let last = await this.store.headPosition();
+    if (closed || raw.destroyed) return void end();
     raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     raw.write(`event: ready\ndata: ${JSON.stringify({ position: last })}\n\n`);
+    const unscoped = !scope.products && !scope.environments;
     const visible = (event: RecordedEvent) => {
       if (!STREAMED.some((prefix) => event.type.startsWith(prefix))) return false;
       const { product, environment } = event.data as Facts;
-      return !product || scopeAdmits(scope, { product, ...(environment ? { environment } : {}) });
+      // An event about no product or environment (a GitOps source, a release) concerns everything: unscoped tokens only.
+      return product || environment ? scopeAdmits(scope, { product, environment }) : unscoped;
     };
     // One reader per connection; appends that arrive while it reads are picked up by the next round.
     const pump = async (): Promise<void> => {
@@ -81,15 +94,12 @@ export class StreamController {
     };
     const unsubscribe = this.store.onAppended(() => void pump().catch(() => undefined));
     const heartbeat = setInterval(() => raw.write(': ping\n\n'), HEARTBEAT_MS);
-    const end = () => {
-      if (closed) return;
-      closed = true;
+    heartbeat.unref();
+    const deadline = query.max_seconds ? setTimeout(() => end(), query.max_seconds * 1000) : undefined;
+    stop = () => {
       unsubscribe();
       clearInterval(heartbeat);
       clearTimeout(deadline);
-      raw.end();
     };
-    const deadline = query.max_seconds ? setTimeout(end, query.max_seconds * 1000) : undefined;
-    request.raw.on('close', end);
   }
 }

@@ -42,7 +42,7 @@ export class LogsController {
   async read(@Param('id') id: string, @Query() query: LogsQuery, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     await this.deploymentInScope(id, request, reply);
     const after = query.after ?? 0;
-    if (query.follow === '1' || query.follow === 'true') return this.follow(id, after, request, reply);
+    if (query.follow === '1' || query.follow === 'true') return this.follow(id, after, reply);
     const items = this.logs.read(id, after);
     return { items, next_after: items.length > 0 ? items[items.length - 1]!.seq : after };
   }
@@ -66,7 +66,7 @@ export class LogsController {
   }
 
   /** Streams lines as they are appended; ends once the deployment is finished and every line was sent. */
-  private follow(id: string, after: number, request: FastifyRequest, reply: FastifyReply): void {
+  private follow(id: string, after: number, reply: FastifyReply): void {
     let last = after;
     let closed = false;
     reply.hijack();
@@ -94,7 +94,7 @@ export class LogsController {
         finish();
       });
     }, FOLLOW_CHECK_MS);
-    request.raw.on('close', finish);
+    raw.on('close', finish); // the response's close: the client left (the request's fires once its body is read)
     flush();
   }
 }

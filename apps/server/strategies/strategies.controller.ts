@@ -141,7 +141,8 @@ export class StrategiesController {
     const detail = body.detail === undefined ? {} : { detail: body.detail };
     if (body.step === 'rollback') {
       if (run.status !== 'rolling_back') throw this.notExpected(id, 'step', 'no traffic rollback is under way', ['rollback only after an abort']);
-      await this.strategies.execute({ type: 'RecordTrafficRollback', data: { ...on, ...detail } }, commandMetaOf(request));
+      // A failed rollback ends nothing: the run stays rolling_back until the pipeline reports one that worked.
+      if (body.ok) await this.strategies.execute({ type: 'RecordTrafficRollback', data: { ...on, ...detail } }, commandMetaOf(request));
     } else {
       const expected = run.next.kind === 'run_step' ? run.next.step.index + 1 : null;
       if (body.step !== expected) throw this.notExpected(id, 'step', expected === null ? 'no step is running' : `step ${expected} is running, not ${body.step}`, expected === null ? [] : [String(expected)]);

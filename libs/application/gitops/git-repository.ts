@@ -1,5 +1,5 @@
 import git from 'isomorphic-git';
-import http from 'isomorphic-git/http/node';
+import nodeHttp from 'isomorphic-git/http/node';
 import * as fs from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,6 +15,17 @@ export interface GitRepositories {
 }
 
 export class GitReadError extends Error {}
+
+const FETCH_TIMEOUT_MS = 60_000;
+
+/** isomorphic-git's HTTP client has no timeout: a remote that never answers must not hold the watcher forever. */
+const http: typeof nodeHttp = {
+  request: (request) =>
+    Promise.race([
+      nodeHttp.request(request),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${FETCH_TIMEOUT_MS / 1000} s`)), FETCH_TIMEOUT_MS).unref()),
+    ]),
+};
 
 const isManifest = (file: string) => /\.ya?ml$/i.test(file);
 

@@ -28,7 +28,7 @@ import { GitReadError } from './git-repository';
 
 const GITOPS = { initialState: initialGitOpsState, evolve: evolveGitOps };
 
-export type SourceView = GitOpsSource & { last_commit: string | null; last_outcome: 'synced' | 'failed' | null; last_at: string | null };
+export type SourceView = GitOpsSource & { last_commit: string | null; last_outcome: 'synced' | 'failed' | null; last_at: string | null; unsettled: boolean };
 /** Seed 004 SyncResult: the commit, the changes applied (each with its deployment or refusal), drift left alone, errors. */
 export type SyncResult = { source_id: string; commit: string; changes: AppliedChange[]; drift: Change[]; errors: string[] };
 
@@ -52,6 +52,8 @@ export class GitOpsService {
   private readonly cache = new StreamStateCache(1_000);
   private readonly known = new Set<string>();
   private scannedTo = 0;
+  /** One repository operation per source at a time: diff, sync and the watcher share its fetch cache. */
+  private readonly locks = new Map<string, Promise<unknown>>();
 
   constructor(private readonly deps: GitOpsDeps) {}
 
@@ -96,20 +98,45 @@ export class GitOpsService {
   async view(sourceId: string): Promise<SourceView> {
     const state = await this.state(sourceId);
     if (!state.source || state.removed) throw new GitOpsSourceNotFound(sourceId);
-    return { ...state.source, last_commit: state.last_commit, last_outcome: state.last_outcome, last_at: state.last_at };
+    return { ...state.source, last_commit: state.last_commit, last_outcome: state.last_outcome, last_at: state.last_at, unsettled: state.unsettled };
   }
 
   /** Seed 004 `get_diff()`: what differs between the branch head and the environments. */
-  async diff(sourceId: string): Promise<{ source_id: string; commit: string; changes: Change[] }> {
-    const source = await this.view(sourceId);
-    const { commit, manifests } = await this.desired(source);
-    return { source_id: sourceId, commit, changes: await this.plan(manifests) };
+  diff(sourceId: string): Promise<{ source_id: string; commit: string; changes: Change[] }> {
+    return this.exclusive(sourceId, async () => {
+      const source = await this.view(sourceId);
+      const { commit, manifests } = await this.desired(source);
+      return { source_id: sourceId, commit, changes: await this.plan(manifests) };
+    });
+  }
+
+  /** The head of a source's branch, as the watcher sees it (serialized with the source's diffs and syncs). */
+  headOf(sourceId: string): Promise<string> {
+    return this.exclusive(sourceId, async () => this.head(await this.view(sourceId)));
+  }
+
+  private exclusive<T>(sourceId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(sourceId) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const settled = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.locks.set(sourceId, settled);
+    void settled.then(() => this.locks.get(sourceId) === settled && this.locks.delete(sourceId));
+    return next;
   }
 
   /** Current head of the source's branch (the watcher compares it with the last synced commit). */
-  async head(source: GitOpsSource): Promise<string> {
+  private async head(source: GitOpsSource): Promise<string> {
+    let password: string | null = null;
     try {
-      return await this.deps.repositories.head(source, source.credentials ? await this.deps.password(source.credentials) : null);
+      password = source.credentials ? await this.deps.password(source.credentials) : null;
+    } catch {
+      throw new RepositoryUnreadable(source.repo_url, `the token in ${source.credentials!.environment}/${source.credentials!.variable} could not be read`);
+    }
+    try {
+      return await this.deps.repositories.head(source, password);
     } catch (error) {
       if (error instanceof GitReadError) throw new RepositoryUnreadable(source.repo_url, error.message);
       throw error;
@@ -120,7 +147,11 @@ export class GitOpsService {
    * Seed 004 `sync()`. An unreadable repository or an invalid manifest deploys nothing and is recorded as
    * `gitops.sync_failed` (then thrown: 422 with every offending field). Pinned lanes are drift, never deployed.
    */
-  async sync(sourceId: string, trigger: SyncTrigger, meta: CommandMeta): Promise<SyncResult> {
+  sync(sourceId: string, trigger: SyncTrigger, meta: CommandMeta): Promise<SyncResult> {
+    return this.exclusive(sourceId, () => this.syncNow(sourceId, trigger, meta));
+  }
+
+  private async syncNow(sourceId: string, trigger: SyncTrigger, meta: CommandMeta): Promise<SyncResult> {
     const source = await this.view(sourceId);
     let desired: { commit: string; manifests: Manifest[] };
     try {
@@ -149,7 +180,9 @@ export class GitOpsService {
       }
     }
     const drift = changes.filter((c) => c.action !== 'deploy');
-    await this.execute(sourceId, { type: 'RecordSync', data: { source_id: sourceId, commit, trigger, changes: applied, drift } }, meta);
+    // The watcher retrying a commit whose lanes are still behind records only a retry that deployed something.
+    const idleRetry = trigger === 'watch' && commit === source.last_commit && applied.every((c) => c.deployment_id === null);
+    if (!idleRetry) await this.execute(sourceId, { type: 'RecordSync', data: { source_id: sourceId, commit, trigger, changes: applied, drift } }, meta);
     return { source_id: sourceId, commit, changes: applied, drift, errors: applied.flatMap((c) => (c.error ? [`${c.product} ${c.desired} → ${c.environment}: ${c.error}`] : [])) };
   }
 
@@ -159,7 +192,9 @@ export class GitOpsService {
 
   private async desired(source: GitOpsSource): Promise<{ commit: string; manifests: Manifest[] }> {
     const commit = await this.head(source);
-    const files = await this.deps.repositories.manifests(source, commit);
+    const files = await this.deps.repositories.manifests(source, commit).catch((error: unknown) => {
+      throw new RepositoryUnreadable(source.repo_url, `cannot read ${source.path} at ${commit.slice(0, 7)}: ${error instanceof Error ? error.message : String(error)}`);
+    });
     const errors: FieldError[] = [];
     const manifests: Manifest[] = [];
     if (files.length === 0) errors.push({ field: source.path, message: 'no manifest (*.yaml, *.yml) under this path', accepted: ['environment: <name>\nproducts: {<product>: "<version>"}'] });

@@ -6,7 +6,7 @@ const WATCHER = { actor: { kind: 'system' as const, id: 'system:gitops', name: '
 
 /**
  * Seed 004 `watch()`: polls each source's branch every `interval_seconds` and syncs when it moved past the last
- * synced (or invalid) commit. Runs on the active replica only, like the other reactors; what it did is in the
+ * synced (or invalid) commit, or when that sync left lanes behind (in flight, refused). Runs on the active replica only, like the other reactors; what it did is in the
  * `gitops-{id}` streams (`gitops.synced` with the commit sha, `gitops.sync_failed`).
  */
 export class GitOpsWatcher {
@@ -54,12 +54,13 @@ export class GitOpsWatcher {
     const source = await this.gitops.view(sourceId);
     let head: string;
     try {
-      head = await this.gitops.head(source);
+      head = await this.gitops.headOf(sourceId);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       return this.log(`gitops ${sourceId}: ${error.detail}`); // unreachable for now: the next round tries again
     }
-    if (head === source.last_commit) return;
+    // The same commit again only while its last sync left lanes behind (in flight then, or a deploy refused).
+    if (head === source.last_commit && !source.unsettled) return;
     await this.gitops.sync(sourceId, 'watch', { ...WATCHER, correlationId: `gitops-${sourceId}-${head}` }).catch((error: unknown) => {
       if (!(error instanceof DomainError)) throw error; // an invalid manifest is recorded as gitops.sync_failed
     });

@@ -32,6 +32,8 @@ describe('strategy saga (SQLite, injected clock)', () => {
   let healthy: boolean;
   /** Steps whose hook never returns (the process dies with the server). */
   let hanging: Set<number>;
+  /** Traffic rollbacks that fail before one works. */
+  let failingRollbacks: number;
   let running: { saga: StrategySaga; timers: TimerService; runner: ReactorRunner } | null;
 
   const boot = async () => {
@@ -50,12 +52,14 @@ describe('strategy saga (SQLite, injected clock)', () => {
         },
         rollbackTraffic: async (_run, from) => {
           hooks.push(`rollback from ${from}%`);
+          if (failingRollbacks > 0) return (failingRollbacks -= 1), { ok: false, detail: 'load balancer API timed out' };
           return { ok: true };
         },
         stop: () => undefined,
       },
       probe: async () => ({ healthy, detail: healthy ? 'answered 200' : 'answered 503' }),
       log: () => undefined,
+      retryDelayMs: 20,
     });
     const runner = new ReactorRunner(store, [timers.reactor, saga.reactor]);
     await timers.start();
@@ -71,11 +75,14 @@ describe('strategy saga (SQLite, injected clock)', () => {
     running.timers.stop();
     running = null;
   };
-  /** Every reactor caught up and no hook outcome still on its way. */
+  /** Every reactor caught up and no hook outcome still on its way: the store stayed still for three looks in a row. */
   const quiet = async () => {
-    await eventually(async () => expect((await running!.runner.status()).every((s) => s.backlog === 0)).toBe(true));
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    await eventually(async () => expect((await running!.runner.status()).every((s) => s.backlog === 0)).toBe(true));
+    for (let still = 0; still < 3; ) {
+      const head = await store.headPosition();
+      await eventually(async () => expect((await running!.runner.status()).every((s) => s.backlog === 0)).toBe(true));
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      still = (await store.headPosition()) === head ? still + 1 : 0;
+    }
   };
   /** Clock time passes; the timer service re-arms (as after a restart), so timers that fell due fire now. */
   const advance = async (seconds: number) => {
@@ -105,6 +112,7 @@ describe('strategy saga (SQLite, injected clock)', () => {
     reports = [];
     healthy = true;
     hanging = new Set();
+    failingRollbacks = 0;
     await boot();
   });
   afterEach(async () => {
@@ -176,5 +184,42 @@ describe('strategy saga (SQLite, injected clock)', () => {
     expect(hooks).toEqual([`step 1 33% at ${at(0)}`, `step 2 66% at ${at(120)}`]);
     await advance(60);
     expect(hooks[2]).toBe(`step 3 100% at ${at(180)}`);
+  });
+
+  it('tries a failed traffic rollback again and ends the run only once one worked', async () => {
+    failingRollbacks = 2;
+    await dispatch({ name: 'canary', initial_percentage: 20, increment: 40, interval: 60, health_check_url: 'http://canary.internal/health' });
+    healthy = false;
+    await advance(60);
+    await eventually(async () => expect(reports).toEqual(['started', 'failed']));
+    expect(hooks).toEqual([`step 1 20% at ${at(0)}`, 'rollback from 20%', 'rollback from 20%', 'rollback from 20%']);
+  });
+
+  it('stops a run whose deployment the lane ended meanwhile (superseded by a rollback) and takes its traffic back', async () => {
+    await dispatch({ name: 'canary', initial_percentage: 10, increment: 45, interval: 300 });
+    await store.append(laneStream(LANE.product, LANE.environment), [{ type: 'deployment.aborted', data: { ...LANE, occurred_at: at(10), reason: 'superseded' } }], { expectedRevision: 'any' });
+    await quiet();
+    await advance(300);
+    expect(hooks).toEqual([`step 1 10% at ${at(0)}`, 'rollback from 10%']);
+    const { run } = await new StrategyService(store, clock).state(LANE.deployment_id);
+    expect(run).toMatchObject({ status: 'aborted', traffic_percent: 0 });
+  });
+
+  it('ends a deployment cancelled before its run started, without running anything', async () => {
+    await shutDown();
+    await store.append(
+      laneStream(LANE.product, LANE.environment),
+      [
+        { type: 'deployment.requested', data: { ...LANE, occurred_at: T0, kind: 'deploy', requested_by: 'alice', approvals_required: 0, config: { strategy: { name: 'canary' } } } },
+        { type: 'deployment.dispatched', data: { ...LANE, occurred_at: T0, kind: 'deploy' } },
+        { type: 'deployment.cancel_requested', data: { ...LANE, occurred_at: T0, reason: 'wrong build' } },
+      ],
+      { expectedRevision: 'any' },
+    );
+    await boot();
+    await quiet();
+    expect(hooks).toEqual([]);
+    expect(reports).toContain('aborted');
+    expect(reports).not.toContain('started');
   });
 });

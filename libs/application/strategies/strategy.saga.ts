@@ -39,9 +39,13 @@ export type StrategySagaDeps = {
   hooks: StrategyHooks;
   probe: HealthProber;
   log: (message: string) => void;
+  /** Before a failed traffic rollback or an unrecorded hook outcome is tried again (grows with each attempt). */
+  retryDelayMs?: number;
 };
 
 const ENDINGS = new Set(['deployment.strategy_completed', 'deployment.traffic_rolled_back']);
+/** The lane ended the deployment on its own (superseded by a rollback or another version, reported by CI). */
+const LANE_ENDINGS = new Set(['deployment.completed', 'deployment.failed', 'deployment.aborted']);
 const ACTOR = { kind: 'system' as const, id: 'system:strategy', name: 'strategy' };
 const meta = (run: Pick<StrategyRun, 'deployment_id'>): CommandMeta => ({ actor: ACTOR, correlationId: run.deployment_id });
 const onRun = (run: StrategyRun): OnRun => ({ product: run.product, environment: run.environment, deployment_id: run.deployment_id });
@@ -67,13 +71,16 @@ export class StrategySaga {
   /** Hooks running in this process, by `deployment:step-n` / `deployment:rollback`: an event redelivered meanwhile does not start one twice. */
   private readonly busy = new Set<string>();
   private readonly probing = new Map<string, NodeJS.Timeout>();
+  /** Attempts so far of what failed and is tried again, by the same keys as `busy`. */
+  private readonly attempts = new Map<string, number>();
+  private readonly retries = new Set<NodeJS.Timeout>();
   private active = false;
 
   constructor(private readonly deps: StrategySagaDeps) {}
 
   readonly reactor: Reactor = {
     name: 'strategy',
-    handles: ['deployment.dispatched', 'deployment.cancel_requested', 'timer.fired', ...STRATEGY_EVENT_TYPES],
+    handles: ['deployment.dispatched', 'deployment.cancel_requested', 'timer.fired', ...LANE_ENDINGS, ...STRATEGY_EVENT_TYPES],
     react: (event) => this.react(event),
   };
 
@@ -97,6 +104,8 @@ export class StrategySaga {
     this.active = false;
     for (const handle of this.probing.values()) clearTimeout(handle);
     this.probing.clear();
+    for (const handle of this.retries) clearTimeout(handle);
+    this.retries.clear();
   }
 
   private async react(event: RecordedEvent): Promise<void> {
@@ -107,6 +116,10 @@ export class StrategySaga {
         return this.cancelRequested(event as Recorded<CancelRequested>);
       case 'timer.fired':
         return this.timerFired(event as Recorded<TimerEvent> & { type: 'timer.fired' });
+      case 'deployment.completed':
+      case 'deployment.failed':
+      case 'deployment.aborted':
+        return this.laneEnded(event);
       default:
         return this.act((event.data as LaneFacts).deployment_id, event.type);
     }
@@ -122,8 +135,10 @@ export class StrategySaga {
     const data = event.data as LaneFacts;
     const attempt = await this.attemptWithStrategy(data);
     // `started` too: a redelivered dispatch after the start was reported (StartStrategy is then a no-op).
-    if (!attempt?.request.strategy || attempt.cancelRequested || (attempt.status !== 'pending' && attempt.status !== 'started')) return;
+    if (!attempt?.request.strategy || (attempt.status !== 'pending' && attempt.status !== 'started')) return;
     const deployment = { id: attempt.id, product: data.product, environment: data.environment, version: attempt.version, isRollback: attempt.isRollback };
+    // Cancelled before its run started: nothing moved, the deployment just ends.
+    if (attempt.cancelRequested) return this.deps.report({ deployment }, { status: 'aborted' });
     if (attempt.status === 'pending') await this.deps.report({ deployment }, { status: 'started' });
     await this.deps.strategies.execute(
       { type: 'StartStrategy', data: { product: data.product, environment: data.environment, deployment_id: attempt.id, version: attempt.version, strategy: attempt.request.strategy } },
@@ -137,12 +152,26 @@ export class StrategySaga {
     const attempt = await this.attemptWithStrategy(data);
     if (!attempt) return;
     const { run } = await this.deps.strategies.state(attempt.id);
-    if (!run) {
-      if (attempt.status === 'started') await this.deps.report({ deployment: { ...data, id: attempt.id, version: attempt.version, isRollback: attempt.isRollback } }, { status: 'aborted' });
-      return;
-    }
+    // Cancelled before its run started (dispatched, not yet picked up): nothing moved, the deployment just ends.
+    if (!run) return this.deps.report({ deployment: { ...data, id: attempt.id, version: attempt.version, isRollback: attempt.isRollback } }, { status: 'aborted' });
     const { reason } = data;
     await this.deps.strategies.execute({ type: 'AbortStrategy', data: { ...onRun(run), reason: reason ? `cancelled: ${reason}` : 'cancelled' } }, sagaMeta('strategy', event));
+  }
+
+  /**
+   * The lane ended the deployment while its run was still steering traffic (a rollback or another version superseded
+   * it, CI reported an outcome): the run stops and the traffic it moved goes back. A run that ended first reported
+   * that ending itself; nothing to do then.
+   */
+  private async laneEnded(event: RecordedEvent): Promise<void> {
+    const { deployment_id } = event.data as LaneFacts;
+    const { run } = await this.deps.strategies.state(deployment_id);
+    if (!run || (run.status !== 'running' && run.status !== 'paused')) return;
+    const reason = (event.data as { reason?: string }).reason;
+    await this.deps.strategies.execute(
+      { type: 'AbortStrategy', data: { ...onRun(run), reason: `the deployment was ${event.type.replace('deployment.', '')}${reason ? ` (${reason})` : ''} while its ${run.strategy.name} strategy ran` } },
+      sagaMeta('strategy', event),
+    );
   }
 
   /** A step's wait is over: one more health probe (if the run checks health), then the step is due. */
@@ -179,10 +208,10 @@ export class StrategySaga {
       case 'rollback_traffic':
         // The step in flight, if any, is stopped: its weight is being undone. Never the rollback hook itself.
         if (!this.busy.has(`${deploymentId}:rollback`)) this.deps.hooks.stop(deploymentId);
-        return this.runHook(run, 'rollback', () => this.deps.hooks.rollbackTraffic(run, next.from_percent), (outcome) => ({
-          type: 'RecordTrafficRollback',
-          data: { ...onRun(run), detail: outcome.ok ? (outcome.detail ?? `traffic back on the stable version (was ${next.from_percent} %)`) : `the rollback hook failed: ${outcome.detail ?? 'no detail'}` },
-        }));
+        // Only a rollback that worked ends the run: a failed one is tried again (the ledger must not claim 0 %).
+        return this.runHook(run, 'rollback', () => this.deps.hooks.rollbackTraffic(run, next.from_percent), (outcome) =>
+          outcome.ok ? { type: 'RecordTrafficRollback', data: { ...onRun(run), detail: outcome.detail ?? `traffic back on the stable version (was ${next.from_percent} %)` } } : null,
+        );
       case 'none':
         return after === undefined || ENDINGS.has(after) ? this.finish(run) : undefined;
       default:
@@ -190,15 +219,41 @@ export class StrategySaga {
     }
   }
 
-  /** Runs a hook without holding up the reactor (a step may take minutes); its outcome comes back as a command. */
-  private runHook(run: StrategyRun, what: string, hook: () => Promise<HookOutcome>, record: (outcome: NonNullable<HookOutcome>) => StrategyCommand): void {
+  /**
+   * Runs a hook without holding up the reactor (a step may take minutes); its outcome comes back as a command. A hook
+   * that throws failed (`ok: false`); an outcome `record` refuses (null: a failed rollback) or that cannot be appended
+   * is tried again after a growing delay, so a run never waits for an event that will not come.
+   */
+  private runHook(run: StrategyRun, what: string, hook: () => Promise<HookOutcome>, record: (outcome: NonNullable<HookOutcome>) => StrategyCommand | null): void {
     const key = `${run.deployment_id}:${what}`;
     if (!this.active || this.busy.has(key)) return;
     this.busy.add(key);
     void hook()
-      .then((outcome) => (outcome ? this.deps.strategies.execute(record(outcome), meta(run)) : undefined))
-      .catch((error: unknown) => this.deps.log(`strategy of ${run.deployment_id}: ${what} could not run or be recorded: ${message(error)}`))
+      .catch((error: unknown): HookOutcome => ({ ok: false, detail: message(error) }))
+      .then(async (outcome) => {
+        if (!outcome) return; // reported later, through the API
+        const command = record(outcome);
+        if (!command) throw new Error(outcome.detail ?? 'failed');
+        await this.deps.strategies.execute(command, meta(run));
+        this.attempts.delete(key);
+      })
+      .catch((error: unknown) => this.retryLater(key, run.deployment_id, `${what}: ${message(error)}`))
       .finally(() => this.busy.delete(key));
+  }
+
+  private retryLater(key: string, deploymentId: string, why: string): void {
+    if (!this.active) return;
+    const attempt = (this.attempts.get(key) ?? 0) + 1;
+    this.attempts.set(key, attempt);
+    const delay = Math.min(60_000, (this.deps.retryDelayMs ?? 5_000) * attempt);
+    this.deps.log(`strategy of ${deploymentId}: ${why}; trying again in ${Math.round(delay / 1000)} s (attempt ${attempt + 1})`);
+    const handle = setTimeout(() => {
+      this.retries.delete(handle);
+      // 'retry': the run's end is reported by the event that ends it, never by a retry that finds it over.
+      void this.act(deploymentId, 'retry').catch((error: unknown) => this.deps.log(`strategy of ${deploymentId}: ${message(error)}`));
+    }, delay);
+    handle.unref();
+    this.retries.add(handle);
   }
 
   /** The run is over: the deployment's lane learns how it ended (keys make a repeat a no-op). */

@@ -45,8 +45,16 @@ export type RecordSyncFailure = { type: 'RecordSyncFailure'; data: Omit<SyncFail
 export type GitOpsCommand = AddSource | RemoveSource | RecordSync | RecordSyncFailure;
 
 /** `last_commit`: the commit last synced or found invalid; the watcher syncs again only when the branch moves past it. */
-export type GitOpsState = { readonly source: GitOpsSource | null; readonly removed: boolean; readonly last_commit: string | null; readonly last_outcome: 'synced' | 'failed' | null; readonly last_at: string | null };
-export const initialGitOpsState: GitOpsState = { source: null, removed: false, last_commit: null, last_outcome: null, last_at: null };
+/** `unsettled`: the last sync left lanes behind (in flight then, or a deploy refused): the watcher syncs the same commit again. */
+export type GitOpsState = {
+  readonly source: GitOpsSource | null;
+  readonly removed: boolean;
+  readonly last_commit: string | null;
+  readonly last_outcome: 'synced' | 'failed' | null;
+  readonly last_at: string | null;
+  readonly unsettled: boolean;
+};
+export const initialGitOpsState: GitOpsState = { source: null, removed: false, last_commit: null, last_outcome: null, last_at: null, unsettled: false };
 
 export class GitOpsSourceNotFound extends DomainError {
   readonly code = 'gitops-source-not-found';
@@ -83,6 +91,8 @@ export const parseSource = (input: SourceInput): { ok: true; source: Omit<GitOps
   const { repo_url: url, branch = GITOPS_DEFAULTS.branch, path = GITOPS_DEFAULTS.path, interval = GITOPS_DEFAULTS.interval_seconds, credentials } = input;
   const scheme = typeof url === 'string' ? /^(file|https?):\/\/./.exec(url)?.[1] : undefined;
   if (typeof url !== 'string' || !scheme) errors.push({ field: 'repo_url', message: typeof url === 'string' ? `"${url}" is not a file:// or https:// URL` : 'required', accepted: REPO_URLS });
+  // A token in the URL would be stored in the event, listed to viewers and printed in errors: it goes in `credentials`.
+  else if (scheme !== 'file' && /^[a-z]+:\/\/[^/@]*@/i.test(url)) errors.push({ field: 'repo_url', message: 'must not contain a user name or token', accepted: ['https://host/org/repo.git with credentials: {environment, variable}'] });
   if (typeof branch !== 'string' || !BRANCH.test(branch)) errors.push({ field: 'branch', message: 'is not a valid branch name', accepted: ['a git branch name such as main or release/2026'] });
   const cleanPath = typeof path === 'string' && path.startsWith('/') && !path.split('/').includes('..') ? path : null;
   if (cleanPath === null) errors.push({ field: 'path', message: 'must be an absolute path inside the repository', accepted: ['/', '/deploy', '/envs/production'] });
@@ -143,9 +153,15 @@ export const evolveGitOps = (state: GitOpsState, event: GitOpsEvent): GitOpsStat
     case 'gitops.source_removed':
       return { ...state, removed: true };
     case 'gitops.synced':
-      return { ...state, last_commit: event.data.commit, last_outcome: 'synced', last_at: event.data.synced_at };
+      return {
+        ...state,
+        last_commit: event.data.commit,
+        last_outcome: 'synced',
+        last_at: event.data.synced_at,
+        unsettled: event.data.changes.some((c) => c.error !== null) || event.data.drift.some((c) => c.action === 'in_flight'),
+      };
     case 'gitops.sync_failed':
-      return { ...state, last_commit: event.data.commit ?? state.last_commit, last_outcome: 'failed', last_at: event.data.failed_at };
+      return { ...state, last_commit: event.data.commit ?? state.last_commit, last_outcome: 'failed', last_at: event.data.failed_at, unsettled: false };
     default:
       return assertNever(event);
   }
