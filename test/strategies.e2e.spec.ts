@@ -207,6 +207,11 @@ describe('deployment strategies (HTTP, real app, real step hooks and health prob
         await server.request('PATCH', '/api/v1/environments/production', { executor: { type: 'external', webhook_url: `http://127.0.0.1:${(pipeline.address() as AddressInfo).port}/steps` } });
         const id = await deploy('1.0.0', { name: 'canary', initial_percentage: 50, increment: 50, interval: 0.2 });
         await eventually(async () => expect(requested.map((r) => r.step['SHIPLOG_TRAFFIC_PERCENT'])).toEqual(['50']));
+        // Paused and resumed while the pipeline runs the step: it is not asked twice.
+        expect((await post(`/api/v1/deployments/${id}/pause`)).status).toBe(200);
+        expect((await post(`/api/v1/deployments/${id}/resume`)).status).toBe(200);
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        expect(requested).toHaveLength(1);
         const wrong = await post(`/api/v1/deployments/${id}/step-results`, { step: 2, ok: true });
         expect(wrong.status).toBe(409);
         expect(wrong.body.errors[0]).toMatchObject({ field: 'step', accepted: ['1'] });
@@ -235,6 +240,9 @@ describe('deployment strategies (HTTP, real app, real step hooks and health prob
 
       const id = await deploy('1.0.0', { name: 'canary', interval: 30 });
       await eventually(async () => expect(await status(id)).toMatchObject({ traffic_percent: 10 }));
+      const ownSteps = await post(`/api/v1/deployments/${id}/step-results`, { step: 1, ok: true });
+      expect(ownSteps.status).toBe(409);
+      expect(ownSteps.body.detail).toMatch(/command executor/);
       const badStep = await post(`/api/v1/deployments/${id}/step-results`, { step: 0, ok: 'yes' });
       expect(badStep.status).toBe(400);
       expect(badStep.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['ok', 'step']);

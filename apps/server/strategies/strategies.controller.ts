@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/
 import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsBoolean, IsOptional, IsString, Length, ValidateBy } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { EnvironmentSettingsService } from '../../../libs/application/environments/environment-settings.service';
 import { StrategyService, type StrategyView } from '../../../libs/application/strategies/strategy.service';
 import type { StrategyCommand } from '../../../libs/domain/strategies/strategy.commands';
 import type { DeploymentItem } from '../../../libs/read-models/deployments/deployments.queries';
@@ -80,6 +81,7 @@ export class StrategiesController {
     private readonly strategies: StrategyService,
     private readonly deployments: DeploymentQueries,
     private readonly consistency: ReadConsistency,
+    private readonly settings: EnvironmentSettingsService,
   ) {}
 
   @Get('status')
@@ -137,6 +139,12 @@ export class StrategiesController {
   async stepResult(@Param('id') id: string, @Body() body: StepResultDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const deployment = await this.deployment(id, request, reply);
     const run = await this.runOf(deployment);
+    // A command executor's steps are Shiplog's own processes: only they report them.
+    if ((await this.settings.settings(deployment.environment)).executor.type === 'command') {
+      throw new ProblemException('strategy-step-mismatch', `Deployment ${id}: ${deployment.environment} runs its steps with a command executor; Shiplog records their results itself`, [
+        { field: 'step', message: 'not reported through the API for command executors', accepted: ['an environment with an external executor'] },
+      ]);
+    }
     const on = { product: deployment.product, environment: deployment.environment, deployment_id: id };
     const detail = body.detail === undefined ? {} : { detail: body.detail };
     if (body.step === 'rollback') {

@@ -68,11 +68,15 @@ export const executorHooks = (deps: ExecutorHookDeps): StrategyHooks => {
     return null; // the pipeline reports the step through the API
   };
   return {
-    runStep: (strategyRun, step) => run(strategyRun, stepEnvironment(strategyRun, step), `step-${step.index}:${strategyRun.resumes}`),
+    // One request per step: a pause and resume while the pipeline runs it must not ask again.
+    runStep: (strategyRun, step) => run(strategyRun, stepEnvironment(strategyRun, step), `step-${step.index}`),
     rollbackTraffic: (strategyRun, fromPercent) => run(strategyRun, rollbackEnvironment(strategyRun, fromPercent), 'rollback'),
     stop: (deploymentId) => void deps.runner.cancel(deploymentId),
   };
 };
+
+/** A probe runs inside the strategy reactor at a step's gate: however long the configured timeout, it waits at most this. */
+const PROBE_TIMEOUT_CAP_MS = 30_000;
 
 /**
  * Probes the new version: canary and blue-green GET `health_check_url`; rolling GETs `health_check.path` on the
@@ -84,7 +88,7 @@ export const strategyProbe =
     const strategy = run.strategy;
     const target =
       strategy.name === 'rolling'
-        ? strategy.health_check && { path: strategy.health_check.path, timeoutMs: strategy.health_check.timeout * 1000 }
+        ? strategy.health_check && { path: strategy.health_check.path, timeoutMs: Math.min(PROBE_TIMEOUT_CAP_MS, strategy.health_check.timeout * 1000) }
         : strategy.name === 'direct'
           ? undefined
           : strategy.health_check_url && { url: strategy.health_check_url, timeoutMs: 5_000 };
