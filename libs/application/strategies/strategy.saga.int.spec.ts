@@ -34,6 +34,9 @@ describe('strategy saga (SQLite, injected clock)', () => {
   let hanging: Set<number>;
   /** Traffic rollbacks that fail before one works. */
   let failingRollbacks: number;
+  /** Steps whose hook waits for the test to finish it; and the deployments whose hooks the saga stopped. */
+  let held: Map<number, () => void>;
+  let stopped: string[];
   let running: { saga: StrategySaga; timers: TimerService; runner: ReactorRunner } | null;
 
   const boot = async () => {
@@ -48,14 +51,17 @@ describe('strategy saga (SQLite, injected clock)', () => {
       hooks: {
         runStep: (_run: StrategyRun, step: StrategyStep): Promise<HookOutcome> => {
           hooks.push(`step ${step.index + 1} ${step.traffic_percent}% at ${clock.now().toISOString()}`);
-          return hanging.has(step.index + 1) ? new Promise(() => undefined) : Promise.resolve({ ok: true });
+          if (hanging.has(step.index + 1)) return new Promise(() => undefined);
+          const release = held.get(step.index + 1);
+          if (release !== undefined) return new Promise((resolve) => held.set(step.index + 1, () => resolve({ ok: true })));
+          return Promise.resolve({ ok: true });
         },
         rollbackTraffic: async (_run, from) => {
           hooks.push(`rollback from ${from}%`);
           if (failingRollbacks > 0) return (failingRollbacks -= 1), { ok: false, detail: 'load balancer API timed out' };
           return { ok: true };
         },
-        stop: () => undefined,
+        stop: (deploymentId) => void stopped.push(deploymentId),
       },
       probe: async () => ({ healthy, detail: healthy ? 'answered 200' : 'answered 503' }),
       log: () => undefined,
@@ -113,6 +119,8 @@ describe('strategy saga (SQLite, injected clock)', () => {
     healthy = true;
     hanging = new Set();
     failingRollbacks = 0;
+    held = new Map();
+    stopped = [];
     await boot();
   });
   afterEach(async () => {
@@ -221,5 +229,23 @@ describe('strategy saga (SQLite, injected clock)', () => {
     expect(hooks).toEqual([]);
     expect(reports).toContain('aborted');
     expect(reports).not.toContain('started');
+  });
+
+  it('a replica that stands down stops its running hooks and drops their outcomes; the next active one runs the step', async () => {
+    held.set(1, () => undefined);
+    await dispatch({ name: 'blue_green', switch_delay: 30 });
+    expect(hooks).toEqual([`step 1 0% at ${at(0)}`]);
+    const demoted = running!.saga;
+    await shutDown(); // demoted: its saga stops
+    expect(stopped).toEqual([LANE.deployment_id]);
+    held.get(1)!(); // the old process finishes anyway
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const { run } = await new StrategyService(store, clock).state(LANE.deployment_id);
+    expect(run).toMatchObject({ step_index: 0, step_done: false }); // its outcome was not recorded
+    held.clear();
+    await boot();
+    await quiet();
+    expect(hooks).toEqual([`step 1 0% at ${at(0)}`, `step 1 0% at ${at(0)}`]);
+    expect(running!.saga).not.toBe(demoted);
   });
 });

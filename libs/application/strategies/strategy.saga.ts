@@ -75,6 +75,8 @@ export class StrategySaga {
   private readonly attempts = new Map<string, number>();
   private readonly retries = new Set<NodeJS.Timeout>();
   private active = false;
+  /** Bumped by stop(): a hook started before it belongs to a reign that is over. */
+  private generation = 0;
 
   constructor(private readonly deps: StrategySagaDeps) {}
 
@@ -100,8 +102,15 @@ export class StrategySaga {
     }
   }
 
+  /**
+   * Stops being the active runner (demoted, or shutting down): hooks still running are stopped and their outcomes
+   * dropped — the next active replica runs those steps again (hooks set a weight, so a second run is harmless).
+   */
   stop(): void {
     this.active = false;
+    this.generation += 1;
+    for (const key of this.busy) this.deps.hooks.stop(key.slice(0, key.lastIndexOf(':')));
+    this.busy.clear();
     for (const handle of this.probing.values()) clearTimeout(handle);
     this.probing.clear();
     for (const handle of this.retries) clearTimeout(handle);
@@ -228,17 +237,18 @@ export class StrategySaga {
     const key = `${run.deployment_id}:${what}`;
     if (!this.active || this.busy.has(key)) return;
     this.busy.add(key);
+    const reign = this.generation;
     void hook()
       .catch((error: unknown): HookOutcome => ({ ok: false, detail: message(error) }))
       .then(async (outcome) => {
-        if (!outcome) return; // reported later, through the API
+        if (!outcome || reign !== this.generation) return; // reported later through the API, or this replica stood down
         const command = record(outcome);
         if (!command) throw new Error(outcome.detail ?? 'failed');
         await this.deps.strategies.execute(command, meta(run));
         this.attempts.delete(key);
       })
       .catch((error: unknown) => this.retryLater(key, run.deployment_id, `${what}: ${message(error)}`))
-      .finally(() => this.busy.delete(key));
+      .finally(() => reign === this.generation && this.busy.delete(key));
   }
 
   private retryLater(key: string, deploymentId: string, why: string): void {
