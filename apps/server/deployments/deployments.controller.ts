@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, NotFoundException, Param, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, Length, Matches } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -11,8 +11,8 @@ import { toPrdDeployment } from '../../../libs/read-models/deployments/vocabular
 import { DEFAULT_PAGE_SIZE, type Page } from '../../../libs/read-models/shared/paging';
 import { cursorOf, PageQuery } from '../infrastructure/page-query';
 import { StateQueries, type StateMatrix } from '../../../libs/read-models/state/state.queries';
+import { deploymentInScope } from '../control-plane/deployment-lane';
 import { Access } from '../access/access.decorator';
-import { assertInScope } from '../access/principal.request';
 import { ReadConsistency } from '../infrastructure/consistency';
 import { definedOnly, IsInstant, toInstant } from '../infrastructure/dto-helpers';
 
@@ -137,11 +137,7 @@ export class DeploymentsController {
     return { items: page.items.map(toPrdDeployment), next_cursor: page.next_cursor };
   }
 
-  private async found(id: string, request: FastifyRequest, reply: FastifyReply): Promise<DeploymentItem> {
-    await this.consistency.catchUp(reply);
-    const deployment = await this.queries.get(id);
-    if (!deployment) throw new NotFoundException(`No deployment with id ${id}`);
-    assertInScope(request, { product: deployment.product, environment: deployment.environment });
-    return deployment;
+  private found(id: string, request: FastifyRequest, reply: FastifyReply): Promise<DeploymentItem> {
+    return deploymentInScope({ deployments: this.queries, consistency: this.consistency }, id, request, reply);
   }
 }

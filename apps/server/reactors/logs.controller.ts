@@ -1,4 +1,4 @@
-import { Body, Controller, Get, NotFoundException, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString, MaxLength, Min } from 'class-validator';
@@ -6,8 +6,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isTerminal } from '../../../libs/domain/deployments/statuses';
 import { DeploymentLogs } from '../../../libs/executors/deployment-logs';
 import { DeploymentQueries } from '../../../libs/read-models/deployments/deployments.queries';
+import { deploymentInScope } from '../control-plane/deployment-lane';
 import { Access } from '../access/access.decorator';
-import { assertInScope } from '../access/principal.request';
 import { ReadConsistency } from '../infrastructure/consistency';
 
 export class LogsQuery {
@@ -57,12 +57,8 @@ export class LogsController {
     return { appended: body.lines.length };
   }
 
-  private async deploymentInScope(id: string, request: FastifyRequest, reply: FastifyReply) {
-    await this.consistency.catchUp(reply);
-    const deployment = await this.deployments.get(id);
-    if (!deployment) throw new NotFoundException(`No deployment with id ${id}`);
-    assertInScope(request, deployment);
-    return deployment;
+  private deploymentInScope(id: string, request: FastifyRequest, reply: FastifyReply) {
+    return deploymentInScope({ deployments: this.deployments, consistency: this.consistency }, id, request, reply);
   }
 
   /** Streams lines as they are appended; ends once the deployment is finished and every line was sent. */

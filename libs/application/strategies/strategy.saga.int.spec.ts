@@ -213,6 +213,16 @@ describe('strategy saga (SQLite, injected clock)', () => {
     expect(run).toMatchObject({ status: 'aborted', traffic_percent: 0 });
   });
 
+  it('stops a run whose deployment the lane ended while no replica ran the saga', async () => {
+    await dispatch({ name: 'canary', initial_percentage: 10, increment: 45, interval: 300 });
+    await shutDown();
+    await store.append(laneStream(LANE.product, LANE.environment), [{ type: 'deployment.aborted', data: { ...LANE, occurred_at: at(10), reason: 'superseded' } }], { expectedRevision: 'any' });
+    // Picked up at start: the run is not among this process's live runs when its reactor meets the lane's event.
+    await boot();
+    await quiet();
+    expect(hooks).toEqual([`step 1 10% at ${at(0)}`, 'rollback from 10%']);
+  });
+
   it('ends a deployment cancelled before its run started, without running anything', async () => {
     await shutDown();
     await store.append(

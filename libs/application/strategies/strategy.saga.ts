@@ -75,6 +75,11 @@ export class StrategySaga {
   private readonly attempts = new Map<string, number>();
   private readonly retries = new Set<NodeJS.Timeout>();
   private active = false;
+  /**
+   * Runs that can still move traffic (running, paused), by deployment id: a lane's every completion goes through
+   * this reactor, and only these need their run read from the store.
+   */
+  private readonly live = new Set<string>();
   /** Bumped by stop(): a hook started before it belongs to a reign that is over. */
   private generation = 0;
 
@@ -96,6 +101,8 @@ export class StrategySaga {
         const { product, environment, deployment_id } = event.data as LaneFacts;
         const { state } = await this.deps.lanes.load(product, environment);
         if (state.inFlight?.id === deployment_id) await this.act(deployment_id);
+        // The lane ended it while no replica ran the saga: stop the run (a no-op for one that is over).
+        else await this.stopRunOf(deployment_id, 'the deployment ended while no replica was running its strategy', sagaMeta('strategy', event));
       }
       if (started.length < 1_000) return;
       after = started[started.length - 1]!.position;
@@ -108,6 +115,7 @@ export class StrategySaga {
    */
   stop(): void {
     this.active = false;
+    this.live.clear();
     this.generation += 1;
     for (const key of this.busy) this.deps.hooks.stop(key.slice(0, key.lastIndexOf(':')));
     this.busy.clear();
@@ -153,6 +161,8 @@ export class StrategySaga {
       { type: 'StartStrategy', data: { product: data.product, environment: data.environment, deployment_id: attempt.id, version: attempt.version, strategy: attempt.request.strategy } },
       sagaMeta('strategy', event),
     );
+    // Live from now on: a lane ending it before its strategy_started reaches this reactor must still stop it.
+    this.live.add(attempt.id);
   }
 
   /** Cancelling a deployment with a strategy aborts its run (traffic goes back first); before its run started, the deployment just ends. */
@@ -173,14 +183,15 @@ export class StrategySaga {
    * that ending itself; nothing to do then.
    */
   private async laneEnded(event: RecordedEvent): Promise<void> {
-    const { deployment_id } = event.data as LaneFacts;
-    const { run } = await this.deps.strategies.state(deployment_id);
+    const { deployment_id, reason } = event.data as LaneFacts & { reason?: string };
+    if (!this.live.has(deployment_id)) return; // CI's deployments, and runs that ended first (they reported it)
+    await this.stopRunOf(deployment_id, `the deployment was ${event.type.replace('deployment.', '')}${reason ? ` (${reason})` : ''} while its strategy ran`, sagaMeta('strategy', event));
+  }
+
+  private async stopRunOf(deploymentId: string, reason: string, commandMeta: CommandMeta): Promise<void> {
+    const { run } = await this.deps.strategies.state(deploymentId);
     if (!run || (run.status !== 'running' && run.status !== 'paused')) return;
-    const reason = (event.data as { reason?: string }).reason;
-    await this.deps.strategies.execute(
-      { type: 'AbortStrategy', data: { ...onRun(run), reason: `the deployment was ${event.type.replace('deployment.', '')}${reason ? ` (${reason})` : ''} while its ${run.strategy.name} strategy ran` } },
-      sagaMeta('strategy', event),
-    );
+    await this.deps.strategies.execute({ type: 'AbortStrategy', data: { ...onRun(run), reason } }, commandMeta);
   }
 
   /** A step's wait is over: one more health probe (if the run checks health), then the step is due. */
@@ -200,6 +211,8 @@ export class StrategySaga {
   private async act(deploymentId: string, after?: string): Promise<void> {
     const { run } = await this.deps.strategies.state(deploymentId);
     if (!run) return;
+    if (run.status === 'running' || run.status === 'paused') this.live.add(deploymentId);
+    else this.live.delete(deploymentId);
     const next = run.next;
     if (next.kind !== 'wait' || !next.check_health) this.stopProbing(deploymentId);
     switch (next.kind) {
@@ -317,6 +330,3 @@ export class StrategySaga {
     this.probing.delete(deploymentId);
   }
 }
-
-/** Whether a deployment is carried out by the strategy saga rather than the executor reactor directly. */
-export const hasStrategy = (attempt: Pick<Attempt, 'request'> | null | undefined): boolean => Boolean(attempt?.request?.strategy);

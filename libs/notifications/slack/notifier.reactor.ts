@@ -2,7 +2,7 @@ import type { webApi } from '@slack/bolt';
 import type { PreferencesService } from '../../application/notifications/preferences.service';
 import type { Reactor } from '../../application/reactors/reactor';
 import type { Clock } from '../../domain/shared/time';
-import { isStrategyEvent, type StrategyEventType } from '../../domain/strategies/strategy.events';
+import { isStrategyEvent, STRATEGY_EVENT_TYPES, type StrategyEventType } from '../../domain/strategies/strategy.events';
 import type { RecordedEvent } from '../../event-store/event-store.port';
 import { messageBlocks, messageText, planSummary, type MessageFacts, type MessageStrategy } from './message-format';
 import type { SlackMessage, SlackMessages } from './slack-messages';
@@ -27,16 +27,7 @@ const LIFECYCLE = ['pending', 'started', 'completed', 'failed', 'aborted'];
  * The strategy run's events a deployment's message follows. Step starts and health probes are left out: they
  * would update the message without changing what it shows (the weight moves when a step completes).
  */
-const STRATEGY_UPDATES: readonly StrategyEventType[] = [
-  'deployment.strategy_started',
-  'deployment.step_completed',
-  'deployment.strategy_paused',
-  'deployment.strategy_resumed',
-  'deployment.strategy_promoted',
-  'deployment.strategy_aborted',
-  'deployment.traffic_rolled_back',
-  'deployment.strategy_completed',
-];
+const STRATEGY_UPDATES: readonly StrategyEventType[] = STRATEGY_EVENT_TYPES.filter((type) => type !== 'deployment.step_started' && type !== 'deployment.health_changed');
 
 /** An operator's request is the deployment's `pending`. */
 const lifecycleType = (type: string): string => (type === 'deployment.requested' ? 'deployment.pending' : type);

@@ -568,28 +568,8 @@ const Filters = ({ query, products, environments }: { query: URLSearchParams; pr
   const withCurrent = (names: string[], current: string) => (current && !names.includes(current) ? [current, ...names] : names);
   return (
     <form class="filters" onSubmit={submit} aria-label="Metrics filters">
-      <label>
-        Product
-        <select name="product" value={values.product} onChange={set('product')}>
-          <option value="">All products</option>
-          {withCurrent(products, values.product).map((name) => (
-            <option key={name} value={name}>
-              {name}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Environment
-        <select name="environment" value={values.environment} onChange={set('environment')}>
-          <option value="">All environments</option>
-          {withCurrent(environments, values.environment).map((name) => (
-            <option key={name} value={name}>
-              {name}
-            </option>
-          ))}
-        </select>
-      </label>
+      <NameSelect label="Product" name="product" all="All products" names={withCurrent(products, values.product)} value={values.product} onChange={set('product')} />
+      <NameSelect label="Environment" name="environment" all="All environments" names={withCurrent(environments, values.environment)} value={values.environment} onChange={set('environment')} />
       <label>
         Per
         <select name="bucket" value={values.bucket} onChange={set('bucket')}>
@@ -622,6 +602,21 @@ const Filters = ({ query, products, environments }: { query: URLSearchParams; pr
 };
 
 // ---- View -------------------------------------------------------------------------------------------------
+
+/** A choice among names, or all of them (empty value). */
+const NameSelect = ({ label, name, all, names, value, onChange }: { label: string; name: string; all: string; names: string[]; value: string; onChange: (event: Event) => void }) => (
+  <label>
+    {label}
+    <select name={name} value={value} onChange={onChange}>
+      <option value="">{all}</option>
+      {names.map((n) => (
+        <option key={n} value={n}>
+          {n}
+        </option>
+      ))}
+    </select>
+  </label>
+);
 
 /** Deployment frequency, success rate, durations and the DORA keys, filtered by the hash query (a deep link). */
 export const Metrics = ({ query }: { query: URLSearchParams }) => {
