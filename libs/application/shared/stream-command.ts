@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { IdempotencyKeyReused } from '../../domain/shared/domain-error';
 import { canonicalJson } from '../../event-store/canonical-json';
-import type { EventStore, Recorded, RecordedEvent } from '../../event-store/event-store.port';
+import { NO_STREAM, type EventStore, type Recorded, type RecordedEvent } from '../../event-store/event-store.port';
 import { deterministicEventId } from '../../event-store/ids';
 import type { CommandMeta } from './command-meta';
 import { retryOnConflict } from './retry-on-conflict';
@@ -97,7 +97,9 @@ export const executeOnStream = async <S, E extends AnyEvent>(
       { expectedRevision: revision, ...meta, ...fingerprint },
     );
     if (result.alreadyAppended) return replay(result.events);
-    cache.set(stream, result.revision, decided.reduce(model.evolve, state));
+    // Someone may have loaded the stream past these events while the append waited for its fsync: their state
+    // already holds them (evolving ours again would branch the lane's shared add-only maps, a full copy).
+    if ((cache.get<S>(stream)?.revision ?? NO_STREAM) < result.revision) cache.set(stream, result.revision, decided.reduce(model.evolve, state));
     return { kind: 'appended', events: result.events as Recorded<E>[], position: result.position, replayed: false };
   });
 };
