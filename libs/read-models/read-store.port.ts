@@ -15,7 +15,12 @@ export type FindQuery = {
 };
 
 /** Collections are declared with the field lists each query filters and sorts on, so every adapter can index them. */
-export type CollectionDef = { name: string; indexes: readonly (readonly string[])[] };
+export type CollectionDef = {
+  name: string;
+  indexes: readonly (readonly string[])[];
+  /** Each document is put once and never read back by its projection (a history): a rebuild need not keep it at hand. */
+  appendOnly?: boolean;
+};
 
 /**
  * A projection's unit of work: reads see the work's own writes; nothing is visible to queries until the

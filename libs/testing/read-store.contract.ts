@@ -121,6 +121,35 @@ export const describeReadStoreContract = (adapter: string, factory: ReadStoreFac
       expect((await store.find('things', { where: { kind: 'y' } })).map((t) => t.id)).toEqual(['new']);
     });
 
+    it('lets every unit of work of a rebuild read what earlier ones wrote, updated or deleted, however many documents', async () => {
+      await seed(thing('old', 'x', 1));
+      const target = await store.beginRebuild(projection());
+      const units = 20;
+      const perUnit = 400; // 8,000 documents: more than any adapter keeps at hand, so earlier ones come back from storage
+      const seen: (number | null)[] = [];
+      for (let unit = 0; unit < units; unit += 1) {
+        await target.commit(100 + unit, async (tx) => {
+          for (let i = 0; i < perUnit; i += 1) tx.put('things', thing(`t${unit}-${i}`, 'y', unit));
+          if (unit === 0) return;
+          // The first unit's document, raised by every unit; the previous unit's, deleted; one of the first unit's,
+          // never written again (long out of any cache); one never written.
+          const first = await tx.get<Thing>('things', 't0-0');
+          const previous = await tx.get<Thing>('things', `t${unit - 1}-1`);
+          const untouched = await tx.get<Thing>('things', `t0-${100 + unit}`);
+          seen.push(first?.rank ?? null, previous?.rank ?? null, untouched?.rank ?? null, (await tx.get<Thing>('things', 'never')) === null ? -1 : -2);
+          tx.put('things', { ...first!, rank: first!.rank + 1 });
+          tx.delete('things', `t${unit - 1}-1`);
+        });
+      }
+      await target.swap();
+      // Unit u reads t0-0 at rank u - 1 (raised once by each unit before it) and t(u-1)-1 as the previous unit wrote it.
+      expect(seen).toEqual(Array.from({ length: units - 1 }, (_, k) => [k, k, 0, -1]).flat());
+      const all = await store.find<Thing>('things');
+      expect(all).toHaveLength(units * perUnit - (units - 1));
+      expect(all.find((t) => t.id === 't0-0')?.rank).toBe(units - 1);
+      expect(all.some((t) => t.id === 't5-1' || t.id === 'old')).toBe(false);
+    });
+
     it('leaves the live collections untouched when a rebuild is abandoned', async () => {
       await seed(thing('old', 'x', 1));
       const target = await store.beginRebuild(projection());

@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { compiledScript } from '../../../libs/shared/compiled-script';
 import type { EventStore } from '../../../libs/event-store/event-store.port';
 import { lowestOf, PositionWaiters, statusesAt, type ProjectionControl, type ProjectionStatus, type RebuildProgress } from '../../../libs/read-models/projection-control';
 import type { AppliedPositions } from '../../../libs/read-models/projection-runner';
@@ -20,17 +19,6 @@ export type FromWorker =
   | { type: 'stopped' };
 
 type Rebuild = { onProgress: (progress: RebuildProgress) => void; resolve: (result: { events: number; position: number }) => void; reject: (error: Error) => void };
-
-/**
- * The compiled worker script. Under Jest (sources run as TypeScript) it is the build's copy: `npm test` builds first.
- */
-const workerScript = (): string => {
-  const beside = join(__dirname, 'projection-worker.js');
-  if (existsSync(beside)) return beside;
-  const built = join(__dirname, '../../../dist/apps/server/infrastructure/projection-worker.js');
-  if (existsSync(built)) return built;
-  throw new Error(`projection worker not found at ${beside} or ${built}: run npm run build`);
-};
 
 /** How long after an unexpected exit the worker is started again. */
 const RESTART_DELAY_MS = 1_000;
@@ -62,7 +50,7 @@ export class ProjectionThread implements ProjectionControl {
 
   private spawn(): Promise<void> {
     const { eventsFile, readModelsFile } = this.options;
-    const worker = new Worker(workerScript(), { workerData: { eventsFile, readModelsFile } satisfies ProjectionWorkerData });
+    const worker = new Worker(compiledScript(__dirname, 'projection-worker.js'), { workerData: { eventsFile, readModelsFile } satisfies ProjectionWorkerData });
     this.worker = worker;
     return new Promise((resolve, reject) => {
       worker.on('message', (message: FromWorker) => {

@@ -46,7 +46,7 @@ export const buildsProjection = defineProjection<BuildRecorded>({
     const { data } = event;
     const existing = await tx.get<BuildView>(BUILDS, data.build_id);
     if (existing && existing.last_position >= event.position) return;
-    const base = existing ?? { ...openedLifecycle(data.build_id, data.product, data.version, data.occurred_at), built_by: null };
+    const base = existing ?? openedLifecycle(data.build_id, data.product, data.version, data.occurred_at, { built_by: null });
     const status = event.type.slice('build.'.length) as CanonicalStatus;
     const view: BuildView = {
       ...transitioned(base, { status, at: data.occurred_at, eventId: event.id, position: event.position, facts: data }),

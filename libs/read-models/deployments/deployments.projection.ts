@@ -66,8 +66,7 @@ const opened = (event: LaneRecorded): DeploymentView => {
   const { data } = event;
   const opening: Partial<OpeningFacts> = event.type === 'deployment.pending' || event.type === 'deployment.started' || event.type === 'deployment.requested' ? event.data : {};
   const request: Partial<RequestFacts> = event.type === 'deployment.requested' ? event.data : {};
-  return {
-    ...openedLifecycle(data.deployment_id, data.product, data.version, data.occurred_at),
+  return openedLifecycle(data.deployment_id, data.product, data.version, data.occurred_at, {
     environment: data.environment,
     deployed_by: null,
     abort_reason: null,
@@ -85,7 +84,7 @@ const opened = (event: LaneRecorded): DeploymentView => {
     rejected_by: null,
     scheduled_at: request.scheduled_at ?? null,
     while_pinned: opening.while_pinned === true,
-  };
+  });
 };
 
 const statusChange = (view: DeploymentView, event: LaneRecorded, status: CanonicalStatus, facts: DeploymentFacts, reason?: string): DeploymentView => ({
@@ -205,7 +204,7 @@ export const deploymentsProjection = defineProjection<LaneRecorded>({
       ],
     },
     { name: LANES, indexes: [['product'], ['environment']] },
-    { name: LANE_HISTORY, indexes: [['lane', 'at', 'position']] },
+    { name: LANE_HISTORY, indexes: [['lane', 'at', 'position']], appendOnly: true },
   ],
   handles: LANE_EVENT_TYPES,
   async apply(tx, event) {

@@ -26,7 +26,11 @@ export type LifecycleView = CiFacts & {
 
 type ReportedFacts = { scm_sha?: string; scm_branch?: string; build_url?: string; extra_metadata?: Record<string, unknown> };
 
-export const openedLifecycle = (id: string, product: string, version: string, at: string): LifecycleView => ({
+/**
+ * A new row: the lifecycle fields, then the row's own (`extra`). Spread last, on purpose: spreading the lifecycle
+ * first and adding fields after builds an object V8 copies and serializes several times slower (a tenth of replay).
+ */
+export const openedLifecycle = <X extends object>(id: string, product: string, version: string, at: string, extra: X): LifecycleView & X => ({
   id,
   product,
   version,
@@ -41,6 +45,7 @@ export const openedLifecycle = (id: string, product: string, version: string, at
   duration_seconds: null,
   status_history: [],
   last_position: 0,
+  ...extra,
 });
 
 const seconds = (from: string | null, to: string): number | null => (from === null ? null : Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000));

@@ -1,5 +1,7 @@
 import Database from 'better-sqlite3';
-import { overlayTx } from '../overlay';
+import { overlayTx, type Write } from '../overlay';
+import { RebuildWriter } from './rebuild-writer';
+import { fieldColumn, upsertRow, upsertSql } from './sqlite-rows';
 import type { CheckpointMove, CollectionDef, Condition, Doc, FindQuery, ProjectionIdentity, ReadStore, ReadTx, RebuildTarget, Scalar } from '../read-store.port';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -16,7 +18,6 @@ const table = (collection: string) => `rm_${checked('collection', collection)}`;
  * read from the JSON document.
  */
 const indexedFields = (indexes: CollectionDef['indexes']): string[] => [...new Set(indexes.flat().filter((f) => f !== 'id'))].map((f) => checked('field', f));
-const fieldColumn = (field: string) => `f_${field}`;
 /** How a field reads in SQL on a table whose column fields are `columns`. */
 type ColumnOf = (field: string) => string;
 const columnOf =
@@ -24,9 +25,6 @@ const columnOf =
   (field) =>
     field === 'id' ? 'id' : columns.includes(field) ? fieldColumn(field) : `json_extract(doc, '$.${checked('field', field)}')`;
 const bindable = (value: Scalar): string | number | null => (typeof value === 'boolean' ? Number(value) : value);
-/** A document's field as its column stores it: what json_extract would give (objects as JSON text). */
-const columnValue = (value: unknown): string | number | null =>
-  value === undefined || value === null ? null : typeof value === 'boolean' ? Number(value) : typeof value === 'string' || typeof value === 'number' ? value : JSON.stringify(value);
 const tableSql = (name: string, fields: readonly string[]) => `CREATE TABLE IF NOT EXISTS ${name} (id TEXT PRIMARY KEY, doc TEXT NOT NULL${fields.map((f) => `, ${fieldColumn(f)}`).join('')})`;
 
 const isRange = (c: Condition): c is { gt?: Scalar; gte?: Scalar; lt?: Scalar; lte?: Scalar } =>
@@ -83,7 +81,10 @@ export class SqliteReadStore implements ReadStore {
   /** Per table: the fields stored in columns of their own. */
   private readonly columns = new Map<string, readonly string[]>();
 
-  constructor(file: string) {
+  /** The writer thread of the rebuilds in progress (one for all of them), and how many use it. */
+  private rebuilding: { writer: RebuildWriter; targets: number } | null = null;
+
+  constructor(private readonly file: string) {
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     // Read models can always be rebuilt from the event store, so they need no fsync per commit.
@@ -146,57 +147,38 @@ export class SqliteReadStore implements ReadStore {
   }
 
   async commit(projection: string, { from, to }: CheckpointMove, work: (tx: ReadTx) => Promise<void>): Promise<boolean> {
-    return this.commitTo(
-      table,
-      work,
-      () => this.statement('UPDATE projection_checkpoints SET position = ? WHERE name = ? AND position = ?').run(to, projection, from).changes === 1,
-      { live: true },
-    );
-  }
-
-  /**
-   * Runs `work` against an overlay (reads see its own writes), then, when `claim` succeeds, writes everything in
-   * the same transaction: a unit of work is all or nothing. IMMEDIATE takes the write lock up front, so another
-   * process on the same file waits (busy_timeout) instead of failing on a stale snapshot.
-   */
-  private async commitTo(tableOf: (collection: string) => string, work: (tx: ReadTx) => Promise<void>, claim: () => boolean, { live }: { live: boolean }): Promise<boolean> {
-    // Only live units of work use `known`: a rebuild reads each document back at most once per batch.
-    const key = (collection: string, id: string) => `${tableOf(collection)}\u0000${id}`;
+    const claim = () => this.statement('UPDATE projection_checkpoints SET position = ? WHERE name = ? AND position = ?').run(to, projection, from).changes === 1;
+    const key = (collection: string, id: string) => `${table(collection)}\u0000${id}`;
     const { tx, writes } = overlayTx(async (collection, id) => {
-      const cached = live ? this.known.get(key(collection, id)) : undefined;
+      const cached = this.known.get(key(collection, id));
       if (cached !== undefined) return cached;
-      const row = this.statement<[string], { doc: string }>(`SELECT doc FROM ${tableOf(collection)} WHERE id = ?`).get(id);
-      const doc = row ? (JSON.parse(row.doc) as Doc) : null;
-      if (live) this.remember(key(collection, id), doc);
+      const doc = this.getSync(collection, id);
+      this.remember(key(collection, id), doc);
       return doc;
     });
     try {
       await work(tx);
-      const claimed = this.db
-        .transaction(() => {
-          if (!claim()) return false;
-          for (const [collection, byId] of writes) {
-            const name = tableOf(collection);
-            const fields = this.columnsOf(name);
-            const upsert = this.statement(
-              `INSERT INTO ${name} (id, doc${fields.map((f) => `, ${fieldColumn(f)}`).join('')}) VALUES (?, ?${', ?'.repeat(fields.length)})` +
-                ` ON CONFLICT (id) DO UPDATE SET doc = excluded.doc${fields.map((f) => `, ${fieldColumn(f)} = excluded.${fieldColumn(f)}`).join('')}`,
-            );
-            for (const [id, write] of byId) {
-              if ('doc' in write) upsert.run(id, JSON.stringify(write.doc), ...fields.map((f) => columnValue(write.doc[f])));
-              else this.statement(`DELETE FROM ${name} WHERE id = ?`).run(id);
-            }
-          }
-          return true;
-        })
-        .immediate();
+      // IMMEDIATE takes the write lock up front, so another process on the same file waits (busy_timeout) instead
+      // of failing on a stale snapshot. A unit of work is all or nothing: its writes and its checkpoint together.
+      const claimed = this.db.transaction(() => claim() && (this.writeAll(writes, table), true)).immediate();
       if (!claimed) this.known.clear();
-      else if (live)
-        for (const [collection, byId] of writes) for (const [id, write] of byId) this.remember(key(collection, id), 'doc' in write ? write.doc : null);
+      else for (const [collection, byId] of writes) for (const [id, write] of byId) this.remember(key(collection, id), 'doc' in write ? write.doc : null);
       return claimed;
     } catch (error) {
       this.known.clear();
       throw error;
+    }
+  }
+
+  private writeAll(writes: Map<string, Map<string, Write>>, tableOf: (collection: string) => string): void {
+    for (const [collection, byId] of writes) {
+      const name = tableOf(collection);
+      const fields = this.columnsOf(name);
+      const upsert = this.statement(upsertSql(name, fields));
+      for (const [id, write] of byId) {
+        if ('doc' in write) upsert.run(...upsertRow(write.doc, fields));
+        else this.statement(`DELETE FROM ${name} WHERE id = ?`).run(id);
+      }
     }
   }
 
@@ -210,32 +192,48 @@ export class SqliteReadStore implements ReadStore {
   /**
    * Rebuilds into `rm_<collection>__next` tables (no secondary indexes while loading: faster), then swaps them
    * in with their indexes and the new checkpoint in one transaction. Queries keep reading the old tables until then.
+   * The rows are written by a RebuildWriter's thread while this one projects the next batch.
    */
   async beginRebuild({ name, version, collections }: ProjectionIdentity): Promise<RebuildTarget> {
     const next = (collection: string) => `${table(collection)}__next`;
-    const reset = () =>
-      this.db.transaction(() => {
-        for (const { name: collection, indexes } of collections) {
-          this.db.exec(`DROP TABLE IF EXISTS ${next(collection)}`);
-          this.db.exec(tableSql(next(collection), indexedFields(indexes)));
-        }
-      })();
-    reset();
+    this.db.transaction(() => {
+      for (const { name: collection, indexes } of collections) {
+        this.db.exec(`DROP TABLE IF EXISTS ${next(collection)}`);
+        this.db.exec(tableSql(next(collection), indexedFields(indexes)));
+      }
+    })();
     this.forgetSchema();
+    this.rebuilding ??= { writer: new RebuildWriter(this.file), targets: 0 };
+    this.rebuilding.targets += 1;
+    const { writer } = this.rebuilding;
+    // The writer thread is shared by the rebuilds in progress: the last one to finish ends it.
+    let released = false;
+    const release = async (end: (writer: RebuildWriter) => Promise<void>) => {
+      if (released) return;
+      released = true;
+      const rebuilding = this.rebuilding!;
+      rebuilding.targets -= 1;
+      if (rebuilding.targets > 0) return;
+      this.rebuilding = null;
+      await end(rebuilding.writer);
+    };
+    const appendOnly = new Set(collections.filter((c) => c.appendOnly === true).map((c) => c.name));
     let position = 0;
     return {
       commit: async (at, work) => {
-        await this.commitTo(
-          next,
-          work,
-          () => {
-            position = at;
-            return true;
-          },
-          { live: false },
-        );
+        const { tx, writes } = overlayTx(async (collection, id) => {
+          const written = writer.recall(next(collection), id);
+          if (written !== undefined) return written;
+          const row = this.statement<[string], { doc: string }>(`SELECT doc FROM ${next(collection)} WHERE id = ?`).get(id);
+          return row ? (JSON.parse(row.doc) as Doc) : null;
+        });
+        await work(tx);
+        await writer.write(writes, next, (t) => this.columnsOf(t), (collection) => appendOnly.has(collection));
+        position = at;
       },
       swap: async () => {
+        await writer.flushed();
+        await release((w) => w.close());
         this.forgetSchema();
         this.db.transaction(() => {
           for (const collection of collections) {
@@ -250,6 +248,8 @@ export class SqliteReadStore implements ReadStore {
         this.forgetSchema();
       },
       abort: async () => {
+        await writer.flushed().catch(() => undefined); // another rebuild may share the thread: let it finish this one's rows
+        await release((w) => w.abort());
         for (const { name: collection } of collections) this.db.exec(`DROP TABLE IF EXISTS ${next(collection)}`);
         this.forgetSchema();
       },

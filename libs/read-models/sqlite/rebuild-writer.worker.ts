@@ -1,0 +1,43 @@
+/**
+ * Entry point of a rebuild's writer thread (started by RebuildWriter): commits the batches of rows a rebuild
+ * computed, in order, one transaction each, on its own connection — so the rebuild's thread goes on projecting
+ * the next events while SQLite writes.
+ */
+import Database from 'better-sqlite3';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { RebuildBatch, RebuildWriterReply } from './rebuild-writer';
+import { upsertSql } from './sqlite-rows';
+
+const port = parentPort;
+if (!port) throw new Error('rebuild-writer.worker runs as a worker thread (see RebuildWriter)');
+
+const db = new Database((workerData as { file: string }).file);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = NORMAL');
+db.pragma('busy_timeout = 5000');
+const statements = new Map<string, Database.Statement>();
+const statement = (sql: string) => statements.get(sql) ?? statements.set(sql, db.prepare(sql)).get(sql)!;
+
+const write = db.transaction(({ tables }: RebuildBatch) => {
+  for (const { table, fields, rows, deleted } of tables) {
+    const upsert = statement(upsertSql(table, fields));
+    for (const row of rows) upsert.run(...row);
+    const remove = statement(`DELETE FROM ${table} WHERE id = ?`);
+    for (const id of deleted) remove.run(id);
+  }
+});
+
+port.on('message', (batch: RebuildBatch | 'close') => {
+  if (batch === 'close') {
+    db.close();
+    return port.close(); // nothing else keeps the thread alive: it exits
+  }
+  let reply: RebuildWriterReply;
+  try {
+    write.immediate(batch);
+    reply = { batch: batch.batch };
+  } catch (error) {
+    reply = { batch: batch.batch, error: error instanceof Error ? error.message : String(error) };
+  }
+  port.postMessage(reply);
+});
