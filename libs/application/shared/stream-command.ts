@@ -97,7 +97,7 @@ export const executeOnStream = async <S, E extends AnyEvent>(
       { expectedRevision: revision, ...meta, ...fingerprint },
     );
     if (result.alreadyAppended) return replay(result.events);
-    // Someone may have loaded the stream past these events while the append waited for its fsync: their state
+    // Someone (a reactor) may have loaded the stream past these events while the append was in flight: their state
     // already holds them (evolving ours again would branch the lane's shared add-only maps, a full copy).
     if ((cache.get<S>(stream)?.revision ?? NO_STREAM) < result.revision) cache.set(stream, result.revision, decided.reduce(model.evolve, state));
     return { kind: 'appended', events: result.events as Recorded<E>[], position: result.position, replayed: false };

@@ -1,4 +1,3 @@
-import fs, { readlinkSync, realpathSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,40 +69,6 @@ describe('sqlite event store shared by two processes (two connections to one fil
       expect((await store.readAll(0, 1))[0]!.data).toEqual({ n: 1 });
     } finally {
       await store.close();
-    }
-  });
-
-  it('acknowledges an append only after an fsync of the WAL that began after its commit; appends meanwhile wait for the next', async () => {
-    const file = join(dir, 'events.db');
-    const store = SqliteEventStore.open({ file });
-    const reader = SqliteEventStore.open({ file });
-    const realFdatasync = fs.fdatasync;
-    const held: { fd: number; finish: () => void }[] = [];
-    const spy = jest.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
-      held.push({ fd, finish: () => realFdatasync(fd, callback) });
-    }) as typeof fs.fdatasync);
-    const acknowledged: number[] = [];
-    try {
-      const first = append(store, 'a', 1).then(() => acknowledged.push(1));
-      await eventually(() => expect(held).toHaveLength(1));
-      expect(realpathSync(readlinkSync(`/proc/self/fd/${held[0]!.fd}`))).toBe(`${realpathSync(file)}-wal`);
-      expect(await reader.headPosition()).toBe(1); // committed…
-      const second = append(store, 'b', 2).then(() => acknowledged.push(2));
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(acknowledged).toEqual([]); // …but not acknowledged before its fsync
-      expect(await reader.headPosition()).toBe(1); // the second waits for the first fsync before committing
-
-      held.shift()!.finish();
-      await first;
-      await eventually(() => expect(held).toHaveLength(1));
-      expect(acknowledged).toEqual([1]);
-      held.shift()!.finish();
-      await second;
-      expect(acknowledged).toEqual([1, 2]);
-    } finally {
-      spy.mockRestore();
-      for (const { finish } of held) finish();
-      await Promise.all([store.close(), reader.close()]);
     }
   });
 });

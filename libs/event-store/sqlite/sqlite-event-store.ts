@@ -1,6 +1,5 @@
 import Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
-import { closeSync, fdatasync, fdatasyncSync, openSync } from 'node:fs';
 import type { Clock, IdGenerator } from '../../domain/shared/time';
 import { startCatchUpSubscription } from '../catch-up-subscription';
 import { EventStoreClosed, PartialDuplicateAppend, WrongExpectedRevision } from '../errors';
@@ -137,10 +136,7 @@ const revisionMatches = (expected: ExpectedRevision, actual: number): boolean =>
   expected === 'any' || (expected === 'no_stream' ? actual === NO_STREAM : expected === actual);
 
 /**
- * Event store on one SQLite file in WAL mode. A resolved append is on disk: its group's commit is followed by an
- * fsync of the WAL file before any of the group's appends resolve. That fsync runs on libuv's thread pool
- * (synchronous=NORMAL leaves it to us), so the event loop keeps parsing and deciding the next group meanwhile
- * instead of blocking in COMMIT as synchronous=FULL would; same guarantee, the wait moved off the thread.
+ * Event store on one SQLite file: WAL with synchronous=FULL, so a resolved append is on disk.
  * better-sqlite3 is synchronous; concurrency comes from batching appends, not from parallel writers.
  */
 export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
@@ -152,11 +148,6 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
   private inserted: EventRow[] = [];
   private flushScheduled = false;
   private closed = false;
-  /** The WAL file, opened for fsync only (fsync flushes the file's data whoever wrote it). */
-  private readonly wal: number;
-  /** Groups committed and waiting for a WAL fsync that started after their commit. */
-  private awaitingSync: ((error: Error | null) => void)[] = [];
-  private syncing: Promise<void> | null = null;
 
   private readonly statements: ReturnType<typeof prepareStatements>;
 
@@ -167,13 +158,9 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
   private constructor(private readonly options: SqliteEventStoreOptions) {
     this.db = new Database(options.file);
     this.db.pragma('journal_mode = WAL');
-    // NORMAL: commits do not fsync; every commit that must be durable is followed by an fsync of the WAL (whenDurable).
-    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
-    // SQLite deletes the WAL only when its last connection closes, and this one stays open until close().
-    this.wal = openSync(`${options.file}-wal`, 'a');
-    fdatasyncSync(this.wal);
     this.clock = options.clock ?? systemClock;
     this.ids = options.ids ?? uuidv7Generator(this.clock);
     this.serializer = options.serializer ?? createSerializer({});
@@ -210,8 +197,7 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
       const pending: PendingAppend = { stream, events, options, resolve, reject };
       if (this.options.groupCommit === false) return this.commit([pending]);
       this.queue.push(pending);
-      // While a WAL fsync runs, appends wait for it to end and then commit as one group (see whenDurable).
-      if (!this.flushScheduled && !this.syncing) {
+      if (!this.flushScheduled) {
         this.flushScheduled = true;
         // setImmediate lets every request already parsed in this event-loop turn join the group.
         setImmediate(() => this.flush());
@@ -237,52 +223,14 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
     }
     this.recent.add(this.inserted.map((row) => this.toRecorded(row)));
     this.inserted = [];
-    const settle = (syncError: Error | null) => {
-      let head = 0;
-      outcomes.forEach((outcome, i) => {
-        const pending = group[i]!;
-        if (syncError) return pending.reject(syncError);
-        if (!outcome.ok) return pending.reject(outcome.error);
-        head = Math.max(head, outcome.result.position);
-        pending.resolve(outcome.result);
-      });
-      if (head > 0) this.emitter.emit('appended', head);
-    };
-    if (this.options.groupCommit === false) {
-      fdatasyncSync(this.wal); // the baseline: every append waits for its own fsync, on the event loop
-      return settle(null);
-    }
-    this.whenDurable(settle);
-  }
-
-  /**
-   * Calls `done` once an fsync of the WAL that started after now has finished. One fsync at a time; appends that
-   * arrive meanwhile queue, and commit as one group when it ends: the group grows with the fsync's latency, as
-   * with an fsync in COMMIT, but the event loop keeps parsing and deciding requests while the disk works.
-   */
-  private whenDurable(done: (error: Error | null) => void): void {
-    this.awaitingSync.push(done);
-    if (this.syncing) return;
-    this.syncing = new Promise((resolve) => {
-      const next = () => {
-        const waiting = this.awaitingSync;
-        this.awaitingSync = [];
-        if (waiting.length === 0) {
-          this.syncing = null;
-          return resolve();
-        }
-        fdatasync(this.wal, (error) => {
-          for (const settle of waiting) settle(error ? new Error(`Could not flush the event log to disk: ${error.message}`) : null);
-          if (this.awaitingSync.length === 0) this.flush(); // commits what queued meanwhile, which waits for the next fsync
-          next();
-        });
-      };
-      next();
+    let head = 0;
+    outcomes.forEach((outcome, i) => {
+      const pending = group[i]!;
+      if (!outcome.ok) return pending.reject(outcome.error);
+      head = Math.max(head, outcome.result.position);
+      pending.resolve(outcome.result);
     });
-  }
-
-  private durable(): Promise<void> {
-    return new Promise((resolve, reject) => this.whenDurable((error) => (error ? reject(error) : resolve())));
+    if (head > 0) this.emitter.emit('appended', head);
   }
 
   private writeOneUnsafe({ stream, events, options }: PendingAppend): AppendResult {
@@ -333,7 +281,6 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
     this.flush();
     this.recent.clear();
     const head = this.importAll.immediate(events);
-    await this.durable();
     if (head > 0) this.emitter.emit('appended', head);
   }
 
@@ -384,7 +331,9 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
 
   private toRecorded(row: EventRow): RecordedEvent {
     const stored = storedEvent(row);
-    return { ...stored, ...this.serializer.upcast(row.type, row.schema_version, stored.data as Record<string, unknown>) };
+    const { schemaVersion, data } = this.serializer.upcast(row.type, row.schema_version, stored.data as Record<string, unknown>);
+    // Nearly every event is stored at its current version: no copy then.
+    return data === stored.data && schemaVersion === stored.schemaVersion ? stored : { ...stored, schemaVersion, data };
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<StreamRead> {
@@ -465,7 +414,6 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
     return this.statements.readCheckpoint.get(name)?.position ?? null;
   }
 
-  /** Not fsync'd on its own (a later fsync carries it): a checkpoint lost to a power cut only replays events to idempotent reactors. */
   private writeCheckpoint(name: string, position: number, fence: LeaseFence | undefined): void {
     if (!fence) return void this.statements.writeCheckpoint.run(name, position);
     const { changes } = this.statements.writeFencedCheckpoint.run({ name, position, lease: fence.lease, holder: fence.holder, term: fence.term });
@@ -475,9 +423,7 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
   async acquireLease(name: string, holder: string, ttlMs: number, now: Date): Promise<LeaseGrant | null> {
     this.assertOpen();
     const row = this.statements.acquireLease.get({ name, holder, expires_at: new Date(now.getTime() + ttlMs).toISOString(), now: now.toISOString() });
-    if (!row) return null;
-    await this.durable(); // a term handed out must never be handed out again, even after a power loss
-    return { name, holder, term: row.term, expiresAt: row.expires_at };
+    return row ? { name, holder, term: row.term, expiresAt: row.expires_at } : null;
   }
 
   async releaseLease(name: string, holder: string): Promise<void> {
@@ -529,11 +475,9 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
     if (this.closed) return;
     this.flush();
     this.closed = true;
-    await this.syncing;
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
     this.subscriptions.clear();
     this.db.close();
-    closeSync(this.wal);
   }
 
   private assertOpen(): void {
