@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { generateHistory, PRODUCTS, seeded, START } from './fixtures';
+import { PRODUCTS, seeded, START } from './fixtures';
 import { percentile, SHIPLOG_MAIN, startServerProcess } from './support';
 
 const TOKEN = 'bench-replay-token-0123456789abcdef0123456789';
@@ -16,23 +16,29 @@ export type ReplayResult = { events: number; seconds: number; events_per_second:
 export type QueryResult = { name: string; path: string; p50_ms: number; p99_ms: number; samples: number; indexed: boolean };
 
 
+/** Generates the history in a child process (its heap, not the one that times the queries, takes the garbage). */
 export const generate = async (events: number, log: (line: string) => void): Promise<{ dir: string; events: number; seconds: number }> => {
   const dir = mkdtempSync(join(tmpdir(), 'shiplog-bench-replay-'));
   log(`replay: generating ${events} events…`);
   const started = process.hrtime.bigint();
-  const written = await generateHistory(join(dir, 'events.db'), events);
-  return { dir, events: written, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+  const { stdout } = await run(join(__dirname, 'generate-child.js'), [join(dir, 'events.db'), String(events)], log);
+  return { dir, events: Number(stdout), seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+};
+
+/** Runs `node <script> ...args` to its end; its stderr goes to the log; resolves with its stdout. */
+const run = (script: string, args: readonly string[], log: (line: string) => void): Promise<{ stdout: string }> => {
+  const child = execFile(process.execPath, [script, ...args], { maxBuffer: 1 << 20 });
+  child.stderr?.on('data', (chunk: Buffer) => log(chunk.toString().trimEnd()));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('exit', (code) => (code === 0 ? resolve({ stdout: out }) : reject(new Error(`${script} exited with ${code}`))));
+  });
 };
 
 export const benchReplay = async (dir: string, generated: { events: number; seconds: number }, log: (line: string) => void): Promise<ReplayResult> => {
   log(`replay: rebuilding every read model from ${generated.events} events…`);
-  const child = execFile(process.execPath, [join(__dirname, 'replay-child.js'), dir], { maxBuffer: 1 << 20 });
-  child.stderr?.on('data', (chunk: Buffer) => log(chunk.toString().trimEnd()));
-  const { stdout } = await new Promise<{ stdout: string }>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.on('exit', (code) => (code === 0 ? resolve({ stdout: out }) : reject(new Error(`replay child exited with ${code}`))));
-  });
+  const { stdout } = await run(join(__dirname, 'replay-child.js'), [dir], log);
   const { events, seconds, peak_rss_mb } = JSON.parse(stdout) as { events: number; seconds: number; peak_rss_mb: number };
   return { events, seconds, events_per_second: events / seconds, peak_rss_mb, generated_seconds: generated.seconds };
 };

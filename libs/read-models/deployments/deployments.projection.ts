@@ -150,7 +150,7 @@ const applyToLane = (lane: LaneView, view: DeploymentView, event: LaneRecorded):
   if (event.type === 'lane.unpinned') return { ...lane, pinned: null, last_position: event.position };
   if (LANE_NEUTRAL.has(event.type)) return lane;
   const at = event.data.occurred_at;
-  const latest = { ...summary(view, at), status: view.status };
+  const latest = { deployment_id: view.id, version: view.version, at, deployed_by: view.deployed_by, status: view.status }; // no spread: see historyEntry
   const open = view.status === 'pending' || view.status === 'started';
   const inFlight = open ? latest : lane.in_flight?.deployment_id === view.id ? null : lane.in_flight;
   // A superseded deployment is aborted just before its successor opens: it never becomes "latest" again.
@@ -177,6 +177,25 @@ const emptyLane = (product: string, environment: string): LaneView => ({
   in_flight: null,
   pinned: null,
   last_position: 0,
+});
+
+/**
+ * The lane as it stands after the event at `position`. Field by field: adding fields to a spread copy builds an
+ * object V8 copies and serializes several times slower, and this runs once per lane event.
+ */
+const historyEntry = (lane: LaneView, at: string, position: number): LaneHistoryEntry => ({
+  id: `${lane.id}#${position}`,
+  product: lane.product,
+  environment: lane.environment,
+  latest: lane.latest,
+  current: lane.current,
+  previous_successful: lane.previous_successful,
+  in_flight: lane.in_flight,
+  pinned: lane.pinned,
+  last_position: lane.last_position,
+  lane: lane.id,
+  at,
+  position,
 });
 
 /** When a rollback completes, the deployment it rolled back is marked as replaced (PRD status `rolled_back`). */
@@ -218,6 +237,6 @@ export const deploymentsProjection = defineProjection<LaneRecorded>({
     const lane = (await tx.get<LaneView>(LANES, laneId(product, environment))) ?? emptyLane(product, environment);
     const next = applyToLane(lane, view, event);
     tx.put(LANES, next);
-    if (next !== lane) tx.put(LANE_HISTORY, { ...next, id: `${next.id}#${event.position}`, lane: next.id, at: event.data.occurred_at, position: event.position } satisfies LaneHistoryEntry);
+    if (next !== lane) tx.put(LANE_HISTORY, historyEntry(next, event.data.occurred_at, event.position));
   },
 });
