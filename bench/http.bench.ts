@@ -58,7 +58,7 @@ type Deployment = { product: string; environment: string; version: string; body:
  * Versioner deployment events, each a version the lane has not seen (never a duplicate or a conflict). A
  * version is shared by a product's environments with one commit, as when it is promoted.
  */
-const deploymentEvents = (): (() => Deployment) => {
+export const deploymentEvents = (): (() => Deployment) => {
   let n = 0;
   return () => {
     const i = n++;
@@ -79,9 +79,9 @@ const deploymentEvents = (): (() => Deployment) => {
   };
 };
 
-const benchToken = () => `shiplog-bench-${randomBytes(24).toString('hex')}`;
+export const benchToken = () => `shiplog-bench-${randomBytes(24).toString('hex')}`;
 
-const shiplogEnv = (dataDir: string, token: string, extra: Record<string, string> = {}): Record<string, string> => ({
+export const shiplogEnv = (dataDir: string, token: string, extra: Record<string, string> = {}): Record<string, string> => ({
   SHIPLOG_DATA_DIR: dataDir,
   SHIPLOG_ADMIN_TOKEN: token,
   LOG_LEVEL: 'warn',
@@ -91,10 +91,10 @@ const shiplogEnv = (dataDir: string, token: string, extra: Record<string, string
   ...extra,
 });
 
-type Target = { name: string; server: ServerProcess; token: string; next: () => Deployment };
+export type Target = { name: string; server: ServerProcess; token: string; next: () => Deployment };
 
 /** Closed loop: `connections` clients each POSTing a new deployment event as soon as the previous one answered. */
-const load = async (target: Target, connections: number, seconds: number): Promise<Latency & { codes: string }> => {
+export const load = async (target: Target, connections: number, seconds: number): Promise<Latency & { codes: string }> => {
   const result = await autocannon({
     url: target.server.url,
     connections,

@@ -103,11 +103,15 @@ const stopChild = async (child: ChildProcess, graceMs: number): Promise<void> =>
  * Starts `node <script>` with only `env` (plus PATH) on a free loopback port and waits until GET /health
  * answers 200, polling every few milliseconds so the start time is measured closely.
  */
-export const startServerProcess = async (script: string, env: Record<string, string>, options: { readyWithinMs?: number } = {}): Promise<ServerProcess> => {
+export const startServerProcess = async (
+  script: string,
+  env: Record<string, string>,
+  options: { readyWithinMs?: number; nodeArgs?: readonly string[] } = {},
+): Promise<ServerProcess> => {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, [script], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), script], {
     env: { PATH: process.env['PATH'] ?? '', PORT: String(port), HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
