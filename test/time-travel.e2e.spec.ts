@@ -54,4 +54,11 @@ describe('time travel (HTTP, real app)', () => {
   it('without at, answers the present', async () => {
     expect((await server.request('GET', '/api/v1/state')).body).toMatchObject({ at: null, environments: ['staging', 'production'] });
   });
+
+  it('keeps apart lanes whose names extend one another (production, production-eu)', async () => {
+    await report('production-eu', '0.9.0', 'success', at(8, 45));
+    expect(await cell(at(8, 50))).toBeNull(); // production had nothing yet
+    expect(await cell(at(8, 50), 'production-eu')).toMatchObject({ current_version: '0.9.0', status: 'completed' });
+    expect(await cell(at(9, 5))).toMatchObject({ latest_version: '1.0.0', status: 'started' });
+  });
 });

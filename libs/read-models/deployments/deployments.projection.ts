@@ -53,10 +53,21 @@ export type LaneView = {
 
 export const DEPLOYMENTS = 'deployments';
 export const LANES = 'lanes';
-/** Every state a lane went through, append-only, keyed by event time: what time travel reads. */
+/**
+ * Every state a lane went through, append-only: what time travel reads. Keyed `<lane>#<event time>#<position>`, so
+ * the primary key alone finds a lane's state at an instant (no secondary index to build or maintain).
+ */
 export const LANE_HISTORY = 'lane_history';
 
 export type LaneHistoryEntry = LaneView & { lane: string; at: string; position: number };
+
+/**
+ * Where a lane's history entries start in key order. `#` sorts below every character a name may hold, so no other
+ * lane's keys fall between this and `laneHistoryUpTo`; event times are ISO-8601 UTC (one width), so key order is time order.
+ */
+export const laneHistoryPrefix = (lane: string) => `${lane}#`;
+/** Above every key of the lane's entries at or before `at`. */
+export const laneHistoryUpTo = (lane: string, at: string) => `${laneHistoryPrefix(lane)}${at}#~`;
 
 export const laneId = (product: string, environment: string) => `${product}@${environment}`;
 
@@ -184,7 +195,7 @@ const emptyLane = (product: string, environment: string): LaneView => ({
  * object V8 copies and serializes several times slower, and this runs once per lane event.
  */
 const historyEntry = (lane: LaneView, at: string, position: number): LaneHistoryEntry => ({
-  id: `${lane.id}#${position}`,
+  id: `${laneHistoryPrefix(lane.id)}${at}#${String(position).padStart(16, '0')}`,
   product: lane.product,
   environment: lane.environment,
   latest: lane.latest,
@@ -207,7 +218,7 @@ const markRolledBack = async (tx: ReadTx, rollback: DeploymentView): Promise<voi
 
 export const deploymentsProjection = defineProjection<LaneRecorded>({
   name: 'deployments',
-  version: 5,
+  version: 6,
   collections: [
     {
       name: DEPLOYMENTS,
@@ -223,7 +234,7 @@ export const deploymentsProjection = defineProjection<LaneRecorded>({
       ],
     },
     { name: LANES, indexes: [['product'], ['environment']] },
-    { name: LANE_HISTORY, indexes: [['lane', 'at', 'position']], appendOnly: true },
+    { name: LANE_HISTORY, indexes: [], appendOnly: true },
   ],
   handles: LANE_EVENT_TYPES,
   async apply(tx, event) {

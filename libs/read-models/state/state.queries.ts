@@ -1,6 +1,6 @@
 import type { CanonicalStatus } from '../../domain/deployments/statuses';
 import { CatalogQueries } from '../catalog/catalog.queries';
-import { LANE_HISTORY, LANES, type LaneHistoryEntry, type LaneView } from '../deployments/deployments.projection';
+import { LANE_HISTORY, laneHistoryPrefix, laneHistoryUpTo, LANES, type LaneHistoryEntry, type LaneView } from '../deployments/deployments.projection';
 import type { ReadStore } from '../read-store.port';
 import { orderEnvironments, upstreamOf } from './environment-order';
 
@@ -55,7 +55,7 @@ export class StateQueries {
 
   /**
    * The matrix as it was at `at` (event time): each lane's last recorded state at or before that instant, from
-   * the append-only lane history — one indexed lookup per lane, whatever the length of the history.
+   * the append-only lane history — one primary-key lookup per lane, whatever the length of the history.
    */
   async matrixAt(at: string, filter: { product?: string; environment?: string } = {}): Promise<StateMatrix> {
     const [products, environments, lanes] = await Promise.all([
@@ -66,11 +66,8 @@ export class StateQueries {
     const then = await Promise.all(
       lanes.map(async (lane) => {
         const [entry] = await this.readStore.find<LaneHistoryEntry>(LANE_HISTORY, {
-          where: { lane: lane.id, at: { lte: at } },
-          orderBy: [
-            ['at', 'desc'],
-            ['position', 'desc'],
-          ],
+          where: { id: { gt: laneHistoryPrefix(lane.id), lte: laneHistoryUpTo(lane.id, at) } },
+          orderBy: [['id', 'desc']],
           limit: 1,
         });
         return entry ?? null;
