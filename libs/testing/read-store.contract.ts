@@ -150,6 +150,22 @@ export const describeReadStoreContract = (adapter: string, factory: ReadStoreFac
       expect(all.some((t) => t.id === 't5-1' || t.id === 'old')).toBe(false);
     });
 
+    it('starts every rebuild from empty collections, even one begun again while another rebuild is still running', async () => {
+      const others = { name: 'others', version: 1, collections: [{ name: 'others', indexes: [] }] };
+      await store.prepare(others);
+      const long = await store.beginRebuild(others);
+      let target = await store.beginRebuild(projection());
+      await target.commit(10, async (tx) => tx.put('things', thing('x', 'y', 1)));
+      await target.swap();
+      target = await store.beginRebuild(projection());
+      let seen: Thing | null | undefined;
+      await target.commit(5, async (tx) => void (seen = await tx.get<Thing>('things', 'x')));
+      expect(seen).toBeNull();
+      await target.swap();
+      await long.swap();
+      expect(await store.find('things')).toEqual([]);
+    });
+
     it('leaves the live collections untouched when a rebuild is abandoned', async () => {
       await seed(thing('old', 'x', 1));
       const target = await store.beginRebuild(projection());

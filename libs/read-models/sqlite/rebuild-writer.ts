@@ -12,6 +12,8 @@ export type RebuildWriterReply = { batch: number; error?: string };
 const MAX_IN_FLIGHT = 10;
 /** Documents the rebuild wrote, kept parsed: a projection reads back what it wrote a few batches ago. */
 const REMEMBERED = 2_000;
+/** Ids known written, at most: beyond, unknown ids are looked up in SQLite too (slower, same answers). */
+const MAX_KNOWN_IDS = 2_000_000;
 
 /**
  * Writes a rebuild's batches on a thread of its own (rebuild-writer.worker), so projecting the next batch and
@@ -29,8 +31,12 @@ export class RebuildWriter {
   private older = new Map<string, Doc | null>();
   /** The last batch that wrote into `older`. */
   private olderUpTo = 0;
-  /** By table, the id of every document written: the tables start empty, so any other id has no document. */
-  private readonly ids = new Map<string, Set<string>>();
+  /**
+   * By table, the id of every document written: the tables start empty, so any other id has no document. Null once
+   * there were too many to keep (then SQLite answers for every id not at hand).
+   */
+  private ids: Map<string, Set<string>> | null = new Map();
+  private knownIds = 0;
   private sent = 0;
   private committed = 0;
   private failure: Error | null = null;
@@ -63,7 +69,23 @@ export class RebuildWriter {
     if (doc !== undefined) return doc;
     const older = this.older.get(key);
     if (older !== undefined) return older;
+    if (!this.ids) return undefined;
     return this.ids.get(table)?.has(id) ? undefined : null;
+  }
+
+  /** True once a batch failed: the thread writes nothing more. */
+  get failed(): boolean {
+    return this.failure !== null;
+  }
+
+  /** A rebuild of these (emptied, recreated) tables begins: what an earlier rebuild wrote to them is gone. */
+  forget(tables: readonly string[]): void {
+    const prefixes = tables.map((table) => `${table}\u0000`);
+    for (const generation of [this.newer, this.older]) for (const key of generation.keys()) if (prefixes.some((p) => key.startsWith(p))) generation.delete(key);
+    for (const table of tables) {
+      this.knownIds -= this.ids?.get(table)?.size ?? 0;
+      this.ids?.delete(table);
+    }
   }
 
   /**
@@ -77,22 +99,27 @@ export class RebuildWriter {
     appendOnly: (collection: string) => boolean,
   ): Promise<void> {
     if (this.failure) throw this.failure;
-    const batch = ++this.sent;
+    // Rows first: a document that cannot be serialized fails this unit of work before anything is sent or kept.
     const tables: RebuildBatch['tables'] = [];
     for (const [collection, byId] of writes) {
       const table = tableOf(collection);
       const fields = fieldsOf(table);
       const rows: Row[] = [];
       const deleted: string[] = [];
-      const kept = appendOnly(collection) ? null : (this.ids.get(table) ?? this.ids.set(table, new Set()).get(table)!);
       for (const [id, write] of byId) {
         if ('doc' in write) rows.push(upsertRow(write.doc, fields));
         else deleted.push(id);
-        if (!kept) continue;
-        kept.add(id);
-        this.remember(`${table}\u0000${id}`, 'doc' in write ? write.doc : null, batch);
       }
       tables.push({ table, fields, rows, deleted });
+    }
+    const batch = ++this.sent;
+    for (const [collection, byId] of writes) {
+      if (appendOnly(collection)) continue;
+      const table = tableOf(collection);
+      for (const [id, write] of byId) {
+        this.know(table, id);
+        this.remember(`${table}\u0000${id}`, 'doc' in write ? write.doc : null, batch);
+      }
     }
     this.worker.postMessage({ batch, tables } satisfies RebuildBatch);
     if (batch - this.committed > MAX_IN_FLIGHT) await this.until(batch - MAX_IN_FLIGHT);
@@ -116,6 +143,15 @@ export class RebuildWriter {
   /** Ends the thread at once: what it has not committed is lost (the rebuild is abandoned). */
   async abort(): Promise<void> {
     await this.worker.terminate();
+  }
+
+  private know(table: string, id: string): void {
+    if (!this.ids) return;
+    const ids = this.ids.get(table) ?? this.ids.set(table, new Set()).get(table)!;
+    if (ids.has(id)) return;
+    ids.add(id);
+    this.knownIds += 1;
+    if (this.knownIds > MAX_KNOWN_IDS) this.ids = null;
   }
 
   private remember(key: string, doc: Doc | null, batch: number): void {

@@ -14,7 +14,8 @@ if (!port) throw new Error('rebuild-writer.worker runs as a worker thread (see R
 const db = new Database((workerData as { file: string }).file);
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = NORMAL');
-db.pragma('busy_timeout = 5000');
+// Another rebuild's swap (index builds in one transaction) may hold the write lock for minutes on a large store.
+db.pragma('busy_timeout = 600000');
 const statements = new Map<string, Database.Statement>();
 const statement = (sql: string) => statements.get(sql) ?? statements.set(sql, db.prepare(sql)).get(sql)!;
 

@@ -46,6 +46,44 @@ describe('sqlite read store layout', () => {
     }
   });
 
+  it('fails a rebuild whose document cannot be stored, leaves the live collections as they were, and rebuilds again', async () => {
+    const store = new SqliteReadStore(join(dir, 'read.db'));
+    try {
+      await store.prepare(things);
+      await store.commit('things', { from: 0, to: 1 }, async (tx) => tx.put('things', { id: 'a', kind: 'x', rank: 1 }));
+      const broken = await store.beginRebuild(things);
+      await expect(broken.commit(5, async (tx) => tx.put('things', { id: 'b', kind: 'x', rank: 1, size: 10n }))).rejects.toThrow(/BigInt/);
+      await broken.abort(); // returns: nothing of the failed unit was sent to the writer thread
+      expect((await store.find('things')).map((d) => d.id)).toEqual(['a']);
+      const again = await store.beginRebuild(things);
+      await again.commit(6, async (tx) => tx.put('things', { id: 'c', kind: 'x', rank: 1 }));
+      await again.swap();
+      expect((await store.find('things')).map((d) => d.id)).toEqual(['c']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('waits for the write lock while another connection holds it longer than the usual busy timeout (an index build at a swap)', async () => {
+    const store = new SqliteReadStore(join(dir, 'read.db'));
+    await store.prepare(things);
+    const target = await store.beginRebuild(things);
+    const holder = new Database(join(dir, 'read.db'));
+    try {
+      holder.exec('BEGIN IMMEDIATE');
+      await target.commit(5, async (tx) => tx.put('things', { id: 'a', kind: 'x', rank: 1 }));
+      const swapped = target.swap();
+      await new Promise((resolve) => setTimeout(resolve, 6_000)); // past the 5 s the read store's own connection waits
+      holder.exec('COMMIT');
+      await swapped;
+      expect((await store.find('things')).map((d) => d.id)).toEqual(['a']);
+    } finally {
+      if (holder.inTransaction) holder.exec('ROLLBACK');
+      holder.close();
+      await store.close();
+    }
+  }, 20_000);
+
   it('replays a projection whose tables an older Shiplog wrote (documents only, expression indexes)', async () => {
     const old = new Database(join(dir, 'read.db'));
     old.exec(`CREATE TABLE projection_checkpoints (name TEXT PRIMARY KEY, version INTEGER NOT NULL, position INTEGER NOT NULL);

@@ -203,19 +203,21 @@ export class SqliteReadStore implements ReadStore {
       }
     })();
     this.forgetSchema();
-    this.rebuilding ??= { writer: new RebuildWriter(this.file), targets: 0 };
-    this.rebuilding.targets += 1;
-    const { writer } = this.rebuilding;
-    // The writer thread is shared by the rebuilds in progress: the last one to finish ends it.
+    // One writer thread for the rebuilds in progress (a failed one is left to the rebuilds it failed); the last to
+    // finish ends it.
+    if (!this.rebuilding || this.rebuilding.writer.failed) this.rebuilding = { writer: new RebuildWriter(this.file), targets: 0 };
+    const shared = this.rebuilding;
+    shared.targets += 1;
+    const { writer } = shared;
+    writer.forget(collections.map((c) => next(c.name)));
     let released = false;
     const release = async (end: (writer: RebuildWriter) => Promise<void>) => {
       if (released) return;
       released = true;
-      const rebuilding = this.rebuilding!;
-      rebuilding.targets -= 1;
-      if (rebuilding.targets > 0) return;
-      this.rebuilding = null;
-      await end(rebuilding.writer);
+      shared.targets -= 1;
+      if (shared.targets > 0) return;
+      if (this.rebuilding === shared) this.rebuilding = null;
+      await end(writer);
     };
     const appendOnly = new Set(collections.filter((c) => c.appendOnly === true).map((c) => c.name));
     let position = 0;
