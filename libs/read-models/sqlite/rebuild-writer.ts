@@ -2,10 +2,9 @@ import { Worker } from 'node:worker_threads';
 import { compiledScript } from '../../shared/compiled-script';
 import type { Write } from '../overlay';
 import type { Doc } from '../read-store.port';
-import { upsertRow } from './sqlite-rows';
+import { tableWrites, type TableWrites } from './sqlite-rows';
 
-type Row = (string | number | null)[];
-export type RebuildBatch = { batch: number; tables: { table: string; fields: readonly string[]; rows: Row[]; deleted: string[] }[] };
+export type RebuildBatch = { batch: number; tables: TableWrites[] };
 export type RebuildWriterReply = { batch: number; error?: string };
 
 /** Batches (one per projection per read of events) a rebuild may have ahead of its writer thread. */
@@ -100,18 +99,7 @@ export class RebuildWriter {
   ): Promise<void> {
     if (this.failure) throw this.failure;
     // Rows first: a document that cannot be serialized fails this unit of work before anything is sent or kept.
-    const tables: RebuildBatch['tables'] = [];
-    for (const [collection, byId] of writes) {
-      const table = tableOf(collection);
-      const fields = fieldsOf(table);
-      const rows: Row[] = [];
-      const deleted: string[] = [];
-      for (const [id, write] of byId) {
-        if ('doc' in write) rows.push(upsertRow(write.doc, fields));
-        else deleted.push(id);
-      }
-      tables.push({ table, fields, rows, deleted });
-    }
+    const tables = [...writes].map(([collection, byId]) => tableWrites(tableOf(collection), fieldsOf(tableOf(collection)), byId));
     const batch = ++this.sent;
     for (const [collection, byId] of writes) {
       if (appendOnly(collection)) continue;

@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RebuildBatch, RebuildWriterReply } from './rebuild-writer';
-import { upsertSql } from './sqlite-rows';
+import { writeTables } from './sqlite-rows';
 
 const port = parentPort;
 if (!port) throw new Error('rebuild-writer.worker runs as a worker thread (see RebuildWriter)');
@@ -19,14 +19,7 @@ db.pragma('busy_timeout = 600000');
 const statements = new Map<string, Database.Statement>();
 const statement = (sql: string) => statements.get(sql) ?? statements.set(sql, db.prepare(sql)).get(sql)!;
 
-const write = db.transaction(({ tables }: RebuildBatch) => {
-  for (const { table, fields, rows, deleted } of tables) {
-    const upsert = statement(upsertSql(table, fields));
-    for (const row of rows) upsert.run(...row);
-    const remove = statement(`DELETE FROM ${table} WHERE id = ?`);
-    for (const id of deleted) remove.run(id);
-  }
-});
+const write = db.transaction(({ tables }: RebuildBatch) => writeTables(statement, tables));
 
 port.on('message', (batch: RebuildBatch | 'close') => {
   if (batch === 'close') {

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
-import { overlayTx, type Write } from '../overlay';
+import { overlayTx } from '../overlay';
 import { RebuildWriter } from './rebuild-writer';
-import { fieldColumn, upsertRow, upsertSql } from './sqlite-rows';
+import { fieldColumn, tableWrites, writeTables } from './sqlite-rows';
 import type { CheckpointMove, CollectionDef, Condition, Doc, FindQuery, ProjectionIdentity, ReadStore, ReadTx, RebuildTarget, Scalar } from '../read-store.port';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -160,25 +160,14 @@ export class SqliteReadStore implements ReadStore {
       await work(tx);
       // IMMEDIATE takes the write lock up front, so another process on the same file waits (busy_timeout) instead
       // of failing on a stale snapshot. A unit of work is all or nothing: its writes and its checkpoint together.
-      const claimed = this.db.transaction(() => claim() && (this.writeAll(writes, table), true)).immediate();
+      const rows = [...writes].map(([collection, byId]) => tableWrites(table(collection), this.columnsOf(table(collection)), byId));
+      const claimed = this.db.transaction(() => claim() && (writeTables((sql) => this.statement(sql), rows), true)).immediate();
       if (!claimed) this.known.clear();
       else for (const [collection, byId] of writes) for (const [id, write] of byId) this.remember(key(collection, id), 'doc' in write ? write.doc : null);
       return claimed;
     } catch (error) {
       this.known.clear();
       throw error;
-    }
-  }
-
-  private writeAll(writes: Map<string, Map<string, Write>>, tableOf: (collection: string) => string): void {
-    for (const [collection, byId] of writes) {
-      const name = tableOf(collection);
-      const fields = this.columnsOf(name);
-      const upsert = this.statement(upsertSql(name, fields));
-      for (const [id, write] of byId) {
-        if ('doc' in write) upsert.run(...upsertRow(write.doc, fields));
-        else this.statement(`DELETE FROM ${name} WHERE id = ?`).run(id);
-      }
     }
   }
 
