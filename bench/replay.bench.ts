@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { PRODUCTS, seeded, START } from './fixtures';
-import { percentile, SHIPLOG_MAIN, startServerProcess } from './support';
+import { httpCall, percentile, SHIPLOG_MAIN, startServerProcess } from './support';
 
 const TOKEN = 'bench-replay-token-0123456789abcdef0123456789';
 
@@ -43,7 +43,11 @@ export const benchReplay = async (dir: string, generated: { events: number; seco
   return { events, seconds, events_per_second: events / seconds, peak_rss_mb, generated_seconds: generated.seconds };
 };
 
-/** Sequential requests (no concurrency: this measures the cost of one query) through a real server on `dir`. */
+/**
+ * Sequential requests (no concurrency: this measures the cost of one query) through a real server on `dir`, over one
+ * keep-alive node:http connection (fetch, undici, adds overhead and garbage-collection pauses of its own to each
+ * request's time: the client's, not the query's).
+ */
 export const benchQueries = async (dir: string, { quick, log }: { quick: boolean; log: (line: string) => void }): Promise<QueryResult[]> => {
   // No reactors: they would replay the whole history (sagas) while we measure queries.
   const server = await startServerProcess(SHIPLOG_MAIN, { SHIPLOG_DATA_DIR: dir, SHIPLOG_ADMIN_TOKEN: TOKEN, SHIPLOG_REACTORS: 'off', LOG_LEVEL: 'warn', SHIPLOG_RATE_LIMIT_PER_MINUTE: '10000000' }, { readyWithinMs: 120_000 });
@@ -74,10 +78,9 @@ export const benchQueries = async (dir: string, { quick, log }: { quick: boolean
       for (let i = 0; i < rounds + 5 && (samples.length < minimum || performance.now() - began < budgetMs); i += 1) {
         const path = query.path();
         const started = process.hrtime.bigint();
-        const response = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } });
-        await response.arrayBuffer();
+        const response = await httpCall(server.url, 'GET', path, { headers: { authorization: `Bearer ${TOKEN}` } });
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        if (!response.ok) throw new Error(`GET ${path} answered ${response.status}`);
+        if (response.status !== 200) throw new Error(`GET ${path} answered ${response.status}`);
         if (i >= 5) samples.push(ms); // the first few warm caches and prepared statements
       }
       samples.sort((a, b) => a - b);

@@ -58,6 +58,27 @@ describe('sqlite event store shared by two processes (two connections to one fil
     }
   });
 
+  it('reads a stream from past the head it wrote, and still sees what another connection appended since', async () => {
+    const file = join(dir, 'events.db');
+    const mine = SqliteEventStore.open({ file });
+    const theirs = SqliteEventStore.open({ file });
+    try {
+      const { revision } = await append(mine, 'lane', 1);
+      // Past the head this connection knows (as a command reads from its cached state): nothing, without a query.
+      expect(await mine.readStream('lane', { fromRevision: revision + 1 })).toEqual({ events: [], revision });
+      await append(theirs, 'lane', 2);
+      const read = await mine.readStream('lane', { fromRevision: revision + 1 });
+      expect(read.revision).toBe(revision + 1);
+      expect(read.events.map((e) => (e.data as { n: number }).n)).toEqual([2]);
+      // …and a stream it never appended to, created by the other connection after this one found it missing.
+      expect((await mine.readStream('other', { fromRevision: 0 })).revision).toBe(-1);
+      await append(theirs, 'other', 3);
+      expect((await mine.readStream('other', { fromRevision: 0 })).events.map((e) => (e.data as { n: number }).n)).toEqual([3]);
+    } finally {
+      await Promise.all([mine.close(), theirs.close()]);
+    }
+  });
+
   it('hands out recorded events frozen, so no subscriber can change what another one sees', async () => {
     const store = SqliteEventStore.open({ file: join(dir, 'events.db') });
     try {
