@@ -1,14 +1,37 @@
-/** JSON with object keys sorted at every level, so equal values always hash the same. */
-export const canonicalJson = (value: unknown): string => JSON.stringify(sortKeys(value));
+/**
+ * JSON with object keys sorted at every level, so equal values always hash the same. Written in one pass (it runs
+ * for every event appended, and copying each object sorted was a sixth of what a request allocated): the same text
+ * as JSON.stringify of a copy built from the sorted keys (how stored hash chains were computed), where undefined
+ * members are left out and any object, a Date included, is its own enumerable keys.
+ */
+export const canonicalJson = (value: unknown): string => write(value) as string;
 
-const sortKeys = (value: unknown): unknown => {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value === null || typeof value !== 'object') return value;
+const write = (value: unknown): string | undefined => {
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i += 1) out += `${i === 0 ? '' : ','}${write(value[i]) ?? 'null'}`;
+    return `${out}]`;
+  }
   const source = value as Record<string, unknown>;
-  return Object.fromEntries(
-    Object.keys(source)
-      .filter((key) => source[key] !== undefined)
-      .sort()
-      .map((key) => [key, sortKeys(source[key])]),
-  );
+  let out = '{';
+  for (const key of sortedKeys(source)) {
+    const member = write(source[key]);
+    if (member !== undefined) out += `${out.length === 1 ? '' : ','}${JSON.stringify(key)}:${member}`;
+  }
+  return `${out}}`;
+};
+
+const MAX_ARRAY_INDEX = 2 ** 32 - 2;
+const isArrayIndex = (key: string) => /^(?:0|[1-9]\d*)$/.test(key) && Number(key) <= MAX_ARRAY_INDEX;
+
+/**
+ * Keys in the order of an object built from the sorted keys: JavaScript puts integer keys ("9", "10") first, in
+ * numeric order, then the others as inserted (sorted). Object.keys already lists integer keys first, in that order.
+ */
+const sortedKeys = (source: object): string[] => {
+  const keys = Object.keys(source);
+  let integers = 0;
+  while (integers < keys.length && isArrayIndex(keys[integers]!)) integers += 1;
+  return integers === 0 ? keys.sort() : [...keys.slice(0, integers), ...keys.slice(integers).sort()];
 };

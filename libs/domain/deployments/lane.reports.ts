@@ -62,7 +62,7 @@ const isLate = (done: Attempt, report: Report): boolean =>
  * completions still records rollbacks, while retries (same body) stay duplicates in any order.
  */
 const isLaterAttempt = (done: Attempt, lane: LaneState, report: Report): boolean => {
-  const latest = lane.inFlight ?? lane.finished[lane.finished.length - 1];
+  const latest = lane.inFlight ?? lane.finished.at(-1);
   return done !== latest && report.occurred_at !== undefined && done.finishedAt !== null && report.occurred_at > done.finishedAt;
 };
 

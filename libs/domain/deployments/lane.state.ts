@@ -1,4 +1,5 @@
 import { assertNever } from '../shared/assert-never';
+import { AddOnlyList } from '../shared/add-only-list';
 import { FirstWins } from '../shared/first-wins';
 import { parseStrategy, type StrategyConfig } from '../strategies/strategy.config';
 import type { DeploymentFacts, DeploymentKind, LaneEvent } from './lane.events';
@@ -37,7 +38,7 @@ export type Attempt = {
 
 export type LaneState = {
   readonly inFlight: Attempt | null;
-  readonly finished: readonly Attempt[];
+  readonly finished: AddOnlyList<Attempt>;
   /** The last completed deployment: what runs in the environment. */
   readonly current: { id: string; version: string } | null;
   /** Order in which versions first completed in this lane: a rollback goes back to one of them. */
@@ -51,7 +52,7 @@ export type LaneState = {
 
 export const initialLaneState: LaneState = {
   inFlight: null,
-  finished: [],
+  finished: AddOnlyList.empty(),
   current: null,
   firstCompleted: FirstWins.empty(),
   firstSeen: FirstWins.empty(),
@@ -107,7 +108,7 @@ const finish = (lane: LaneState, data: DeploymentFacts, status: TerminalStatus):
   return {
     ...lane,
     inFlight: previous ? null : lane.inFlight,
-    finished: [...lane.finished, attempt],
+    finished: lane.finished.append(attempt),
     current: completed ? { id: attempt.id, version: attempt.version } : lane.current,
     firstCompleted: completed ? lane.firstCompleted.add(attempt.version, lane.firstCompleted.size) : lane.firstCompleted,
     // Finishing is attempting too (a stream may finish a deployment it never opened): reportStatus relies on it.
@@ -161,7 +162,7 @@ export const evolveLane = (lane: LaneState, event: LaneEvent): LaneState => {
 };
 
 /** The most recent deployment, whatever its outcome. */
-export const latestAttempt = (lane: LaneState): Attempt | null => lane.inFlight ?? lane.finished[lane.finished.length - 1] ?? null;
+export const latestAttempt = (lane: LaneState): Attempt | null => lane.inFlight ?? lane.finished.at(-1) ?? null;
 
 /**
  * The default rollback target: the last version that completed here other than the latest deployment's.
@@ -169,7 +170,7 @@ export const latestAttempt = (lane: LaneState): Attempt | null => lane.inFlight 
  */
 export const previousSuccessful = (lane: LaneState): Attempt | null => {
   const latest = latestAttempt(lane);
-  return [...lane.finished].reverse().find((d) => d.status === 'completed' && d.version !== latest?.version) ?? null;
+  return lane.finished.findLast((d) => d.status === 'completed' && d.version !== latest?.version) ?? null;
 };
 
 export const findAttempt = (lane: LaneState, deploymentId: string): Attempt | null =>
