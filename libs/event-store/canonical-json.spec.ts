@@ -28,6 +28,7 @@ describe('canonicalJson', () => {
     ['dates and other objects as their own keys', { at: new Date(0), map: new Map([[1, 2]]), bytes: new Uint8Array([1, 2]) }],
     ['strings that need escaping, keys sorted by code unit', { é: '"quoted"\n', Z: '\u2028', a: 'ü', '': 'empty', '\ud800': 'lone' }],
     ['integer keys first, in numeric order, as in an object built from sorted keys', { b: { '2': 0, '01': 1, '4294967294': 2, '4294967295': 3, '-1': 4, '1.5': 5, x: 6 } }],
+    ['an object with many keys', { many: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${(i * 7919) % 40}`, i])), mixed: { '3': 1, ...Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`z${30 - i}`, i])) } }],
     ['nested arrays of objects', [[{ b: 2, a: 1 }], [], {}]],
     ['a string', 'text'],
     ['a number', 42],

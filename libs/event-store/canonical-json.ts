@@ -17,9 +17,38 @@ const write = (value: unknown): string | undefined => {
   let out = '{';
   for (const key of sortedKeys(source)) {
     const member = write(source[key]);
-    if (member !== undefined) out += `${out.length === 1 ? '' : ','}${JSON.stringify(key)}:${member}`;
+    if (member !== undefined) out += `${out.length === 1 ? '' : ','}${quotedKey(key)}:${member}`;
   }
   return `${out}}`;
+};
+
+/** Event payloads use a few dozen keys over and over: each is quoted once. */
+const quotedKeys = new Map<string, string>();
+const quotedKey = (key: string): string => {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(key);
+    if (quotedKeys.size < 10_000) quotedKeys.set(key, quoted);
+  }
+  return quoted;
+};
+
+/**
+ * Sorts `keys` from `from` on in Array.prototype.sort's order (UTF-16 code units): in place by insertion for the
+ * few keys of most objects (sort() allocates), by sort() beyond that (insertion is quadratic).
+ */
+const sortInPlace = (keys: string[], from: number): string[] => {
+  if (keys.length - from > 16) return from === 0 ? keys.sort() : [...keys.slice(0, from), ...keys.slice(from).sort()];
+  for (let i = from + 1; i < keys.length; i += 1) {
+    const key = keys[i]!;
+    let j = i - 1;
+    while (j >= from && keys[j]! > key) {
+      keys[j + 1] = keys[j]!;
+      j -= 1;
+    }
+    keys[j + 1] = key;
+  }
+  return keys;
 };
 
 const MAX_ARRAY_INDEX = 2 ** 32 - 2;
@@ -33,5 +62,5 @@ const sortedKeys = (source: object): string[] => {
   const keys = Object.keys(source);
   let integers = 0;
   while (integers < keys.length && isArrayIndex(keys[integers]!)) integers += 1;
-  return integers === 0 ? keys.sort() : [...keys.slice(0, integers), ...keys.slice(integers).sort()];
+  return sortInPlace(keys, integers);
 };

@@ -82,9 +82,9 @@ const SCHEMA = `
 `;
 
 const prepareStatements = (db: Database.Database) => ({
-  insert: db.prepare(
+  insert: db.prepare<[string, string, number, string, number, string, string, string, string, string | null]>(
     `INSERT INTO events (id, stream, revision, type, schema_version, occurred_at, recorded_at, data, metadata, idempotency_key)
-     VALUES (@id, @stream, @revision, @type, @schema_version, @occurred_at, @recorded_at, @data, @metadata, @idempotency_key)`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ),
   byId: db.prepare<[string], EventRow>('SELECT * FROM events WHERE id = ?'),
   byIdempotencyKey: db.prepare<[string], EventRow>('SELECT * FROM events WHERE idempotency_key = ? ORDER BY position'),
@@ -259,20 +259,12 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
       serializer: this.serializer,
     });
     const written = recorded.map((event): RecordedEvent => {
-      const row = {
-        id: event.id,
-        stream,
-        revision: event.revision,
-        type: event.type,
-        schema_version: event.schemaVersion,
-        occurred_at: event.occurredAt,
-        recorded_at: event.recordedAt,
-        data: JSON.stringify(event.data),
-        metadata: JSON.stringify(event.metadata),
-      };
-      const info = this.statements.insert.run({ ...row, idempotency_key: options.idempotencyKey ?? null });
+      const { id, revision, type, schemaVersion, occurredAt, recordedAt } = event;
+      const data = JSON.stringify(event.data);
+      const metadata = JSON.stringify(event.metadata);
+      const info = this.statements.insert.run(id, stream, revision, type, schemaVersion, occurredAt, recordedAt, data, metadata, options.idempotencyKey ?? null);
       const position = Number(info.lastInsertRowid);
-      this.inserted.push({ ...row, position });
+      this.inserted.push({ position, id, stream, revision, type, schema_version: schemaVersion, occurred_at: occurredAt, recorded_at: recordedAt, data, metadata });
       return { ...event, position };
     });
     const revision = current + written.length;
@@ -306,18 +298,18 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
       if (revision !== head.revision + 1) throw refuse(`the stream's next revision is ${head.revision + 1}`);
       if (metadata.prevHash !== head.hash) throw refuse(`its prevHash is not the hash of revision ${head.revision} (${head.hash})`);
       if (this.statements.byId.get(event.id)) throw refuse('an event with this id is already stored');
-      const info = this.statements.insert.run({
-        id: event.id,
+      const info = this.statements.insert.run(
+        event.id,
         stream,
         revision,
-        type: event.type,
-        schema_version: event.schemaVersion,
-        occurred_at: event.occurredAt,
-        recorded_at: event.recordedAt,
-        data: JSON.stringify(event.data),
-        metadata: JSON.stringify(metadata),
-        idempotency_key: metadata.idempotencyKey ?? null,
-      });
+        event.type,
+        event.schemaVersion,
+        event.occurredAt,
+        event.recordedAt,
+        JSON.stringify(event.data),
+        JSON.stringify(metadata),
+        metadata.idempotencyKey ?? null,
+      );
       heads.set(stream, { revision, hash: metadata.hash });
       position = Number(info.lastInsertRowid);
     }
