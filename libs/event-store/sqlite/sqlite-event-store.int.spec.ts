@@ -79,6 +79,30 @@ describe('sqlite event store shared by two processes (two connections to one fil
     }
   });
 
+  it('forgets a head that an append found stale (another connection wrote in the same turn), so the retry reads again', async () => {
+    const file = join(dir, 'events.db');
+    const mine = SqliteEventStore.open({ file });
+    const theirs = SqliteEventStore.open({ file, groupCommit: false }); // commits inside append(), synchronously
+    try {
+      const { revision } = await append(mine, 'lane', 1);
+      const past = { fromRevision: revision + 1 };
+      // In one turn: an append expecting the head this connection knows is queued, the head is read (data_version is
+      // asked now, once for the turn), then the other connection appends to the stream.
+      const retried = mine.append('lane', [{ type: 'thing.happened', data: { n: 3 } }], { expectedRevision: revision }).then(
+        () => null,
+        async (error: unknown) => ({ error, read: await mine.readStream('lane', past) }),
+      );
+      void mine.readStream('lane', past);
+      await append(theirs, 'lane', 2);
+      // The append is refused; reading again right away (as a retry does, still within the turn) finds their event.
+      const outcome = await retried;
+      expect(outcome?.error).toBeInstanceOf(Error);
+      expect(outcome?.read.events.map((e) => (e.data as { n: number }).n)).toEqual([2]);
+    } finally {
+      await Promise.all([mine.close(), theirs.close()]);
+    }
+  });
+
   it('hands out recorded events frozen, so no subscriber can change what another one sees', async () => {
     const store = SqliteEventStore.open({ file: join(dir, 'events.db') });
     try {

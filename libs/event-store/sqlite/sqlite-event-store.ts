@@ -232,7 +232,10 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
     let head = 0;
     outcomes.forEach((outcome, i) => {
       const pending = group[i]!;
-      if (!outcome.ok) return pending.reject(outcome.error);
+      if (!outcome.ok) {
+        if (outcome.error instanceof WrongExpectedRevision) this.heads.forget(outcome.error.stream);
+        return pending.reject(outcome.error);
+      }
       this.heads.set(outcome.result.stream, outcome.result.revision);
       head = Math.max(head, outcome.result.position);
       pending.resolve(outcome.result);
