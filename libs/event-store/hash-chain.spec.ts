@@ -23,6 +23,24 @@ const chain = (stream: string, types: string[], startPosition = 1): RecordedEven
   });
 };
 
+describe('eventHash', () => {
+  it('is the SHA-256 of the previous hash then the canonical JSON, as chains already stored were hashed', () => {
+    const event = {
+      id: '01a20a7d-4aca-7005-84c1-48e3f51662a3',
+      type: 'deployment.completed',
+      stream: 'lane-api@production',
+      revision: 3,
+      occurredAt: '2026-11-23T10:00:00.000Z',
+      recordedAt: '2026-11-23T10:00:01.000Z',
+      schemaVersion: 1,
+      data: { deployment_id: 'd-1', product: 'api', environment: 'production', version: '1.2.3', extra_metadata: { b: 1, a: [{ y: 2, x: 1 }] } },
+      metadata: { actor: { kind: 'token' as const, id: 't-1', name: 'ci' }, correlationId: 'c-1' },
+    };
+    // Computed once with createHash('sha256').update(prevHash).update(JSON of a key-sorted copy).
+    expect(eventHash(GENESIS_HASH, event)).toBe('fa01f538c8b561ce4222e108db9f4685a4e863c1977060151d1ebc9e2497ca5f');
+  });
+});
+
 describe('hash chain verification', () => {
   it('accepts intact interleaved streams', () => {
     const [a, b] = [chain('s-a', ['x', 'y', 'z']), chain('s-b', ['x', 'y'], 10)];

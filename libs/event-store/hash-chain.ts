@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { canonicalJson } from './canonical-json';
 import type { RecordedEvent } from './event-store.port';
 
@@ -9,8 +9,8 @@ export type HashedFields = Omit<RecordedEvent, 'position' | 'metadata'> & {
   metadata: Omit<RecordedEvent['metadata'], 'prevHash' | 'hash'>;
 };
 
-export const eventHash = (prevHash: string, event: HashedFields): string =>
-  createHash('sha256').update(prevHash).update(canonicalJson(event)).digest('hex');
+/** SHA-256 of the previous hash followed by the event's canonical JSON (one-shot: no Hash object per event). */
+export const eventHash = (prevHash: string, event: HashedFields): string => hash('sha256', prevHash + canonicalJson(event), 'hex');
 
 const hashedFieldsOf = ({ position: _position, metadata, ...rest }: RecordedEvent): HashedFields => {
   const { prevHash: _prev, hash: _hash, ...meta } = metadata;

@@ -8,8 +8,10 @@ export const generateTokenSecret = (): { secret: string; hash: string; prefix: s
   return { secret, hash: hashTokenSecret(secret), prefix: secret.slice(0, TOKEN_PREFIX.length + 8) };
 };
 
-export const hashTokenSecret = (secret: string): string => createHash('sha256').update(secret).digest('hex');
+/** The SHA-256 of a secret: what is stored (hex), and what secrets are compared by (so lengths never leak). */
+export const secretDigest = (secret: string): Buffer => createHash('sha256').update(secret).digest();
 
-/** Constant-time comparison of two secrets (by their hashes, so lengths never leak). */
-export const sameSecret = (a: string, b: string): boolean =>
-  timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+export const hashTokenSecret = (secret: string): string => secretDigest(secret).toString('hex');
+
+/** Constant-time comparison of two secrets' digests. */
+export const sameDigest = (a: Buffer, b: Buffer): boolean => timingSafeEqual(a, b);
