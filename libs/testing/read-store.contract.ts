@@ -56,6 +56,31 @@ export const describeReadStoreContract = (adapter: string, factory: ReadStoreFac
       expect(await store.checkpoint('things')).toBe(0);
     });
 
+    it('finds an updated document by its new values only, whichever fields changed and however it was changed', async () => {
+      await seed(thing('a', 'x', 1, true, 'n'), thing('b', 'x', 2));
+      // Read then replaced: one indexed field changed, another not, an unindexed one too.
+      await store.commit('things', { from: 10, to: 11 }, async (tx) => tx.put('things', { ...(await tx.get<Thing>('things', 'a'))!, rank: 5, note: null }));
+      // Read then changed in place (the very object the unit of work handed out).
+      await store.commit('things', { from: 11, to: 12 }, async (tx) => {
+        const b = (await tx.get<Thing>('things', 'b'))!;
+        b.kind = 'y';
+        tx.put('things', b);
+      });
+      // Updated twice in one unit of work.
+      await store.commit('things', { from: 12, to: 13 }, async (tx) => {
+        tx.put('things', { ...(await tx.get<Thing>('things', 'a'))!, rank: 7 });
+        tx.put('things', { ...(await tx.get<Thing>('things', 'a'))!, rank: 3, active: false });
+      });
+      expect(await store.get('things', 'a')).toEqual(thing('a', 'x', 3, false, null));
+      const ids = async (where: Record<string, unknown>) => (await store.find<Thing>('things', { where: where as never })).map((t) => t.id).sort();
+      expect(await ids({ rank: 3 })).toEqual(['a']);
+      for (const old of [1, 5, 7]) expect(await ids({ rank: old })).toEqual([]);
+      expect(await ids({ kind: 'x' })).toEqual(['a']);
+      expect(await ids({ kind: 'y' })).toEqual(['b']);
+      expect(await ids({ active: false })).toEqual(['a']);
+      expect(await ids({ note: null })).toEqual(['a', 'b']);
+    });
+
     it('deletes documents', async () => {
       await seed(thing('a', 'x', 1));
       await store.commit('things', { from: 10, to: 11 }, async (tx) => tx.delete('things', 'a'));

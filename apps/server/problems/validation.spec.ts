@@ -1,6 +1,6 @@
 import { ValidationPipe } from '@nestjs/common';
 import { Transform, Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { IsInt, IsOptional, IsString, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
 import { DeploymentEventDto } from '../deployments/deployment-event.dto';
 import { ProblemException } from './problem';
 import { StrictValidationPipe } from './validation';
@@ -39,10 +39,12 @@ describe('StrictValidationPipe', () => {
 
   it('builds a valid body into the same DTO as class-transformer and class-validator do', async () => {
     const reference = new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true });
-    const bodies = [
+    const bodies: Record<string, unknown>[] = [
       { product_name: 'api', environment_name: 'production', version: '1.2.3', status: 'success' },
       { product_name: 'api', environment_name: 'production', version: '1.2.3', status: 'failed', deployed_by: 'ci', scm_sha: 'abc', scm_branch: 'main', build_url: 'https://ci/1', event_id: 'e-1', occurred_at: '2026-11-23T10:00:00Z', extra_metadata: { error: 'boom', nested: { n: [1, 2] } } },
       { product_name: 'api', environment_name: 'production', version: '1.2.3', status: 'started', deployed_by: null, extra_metadata: null },
+      // Nested keys class-transformer leaves out of its copy (an object in a body takes its path).
+      { product_name: 'api', environment_name: 'production', version: '1.2.3', status: 'failed', extra_metadata: { error: 'boom', constructor: 'c', prototype: 'p', toString: 't', valueOf: 1 } },
     ];
     for (const body of bodies) {
       const fast = await pipe.transform(structuredClone(body), { type: 'body', metatype: DeploymentEventDto });
@@ -80,6 +82,21 @@ describe('StrictValidationPipe', () => {
     const built = (await order({ item: { n: 1 }, name: '  padded  ' })) as Order;
     expect(built.item).toBeInstanceOf(Item);
     expect(built.name).toBe('padded');
+  });
+
+  it('checks a property whenever its ValidateIf condition answers anything truthy, as class-validator does', async () => {
+    class Hook {
+      @IsOptional()
+      @IsString()
+      kind?: string;
+
+      @ValidateIf((hook: Hook) => hook.kind as unknown as boolean) // a string for "yes", as untyped callers write it
+      @IsString()
+      detail?: unknown;
+    }
+    const hook = (body: unknown) => pipe.transform(body, { type: 'body', metatype: Hook });
+    await expect(hook({ kind: 'external', detail: 42 })).rejects.toMatchObject({ errors: [{ field: 'detail' }] });
+    await expect(hook({ detail: 42 })).resolves.toBeInstanceOf(Hook);
   });
 
   it('applies a rule registered after a class was first validated (its remembered rules are looked up again)', async () => {

@@ -81,13 +81,19 @@ const bodyPlanOf = (metatype: new () => object): BodyPlan | null => {
 /**
  * True when `body` passes every check of the plan (the common case: a valid request): then the DTO is built without
  * class-transformer and class-validator, which allocate much to find the same answer. False (an unknown property,
- * a failed or asynchronous check) sends the body down their path, which names what is wrong.
+ * a failed or asynchronous check) sends the body down their path, which names what is wrong. So does a body with an
+ * object or array in it: class-transformer copies those, leaving out keys such as `constructor` or `toString`, and
+ * the DTO must hold what it would.
  */
 const passes = (plan: BodyPlan, body: Record<string, unknown>, metatype: new () => object, entity: object): boolean => {
-  for (const key in body) if (!plan.has(key)) return false;
+  for (const key of Object.keys(body)) {
+    const value = body[key];
+    if (!plan.has(key) || (typeof value === 'object' && value !== null)) return false;
+  }
   for (const [property, { conditions, checks }] of plan) {
     const value = body[property];
-    if (!conditions.every((condition) => condition(entity, value) === true)) continue;
+    // As class-validator: any truthy answer of every condition (IsOptional, ValidateIf) means "check it".
+    if (!conditions.every((condition) => condition(entity, value))) continue;
     for (const { check, constraints, validateIf } of checks) {
       if (validateIf && !validateIf(entity, value)) continue;
       if (check(value, { targetName: metatype.name, property, object: entity, value, constraints }) !== true) return false;

@@ -32,5 +32,7 @@ describe('AddOnlyList', () => {
     expect(base.some((x) => x.id === 3)).toBe(false);
     expect(base.findIndex((x) => !x.ok)).toBe(1);
     expect(base.slice(1).map((x) => x.id)).toEqual([2]);
+    expect(base.slice(-1).map((x) => x.id)).toEqual([2]);
+    expect(JSON.stringify(base)).toBe(JSON.stringify([{ id: 1, ok: true }, { id: 2, ok: false }]));
   });
 });

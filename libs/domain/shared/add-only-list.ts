@@ -57,9 +57,14 @@ export class AddOnlyList<T> implements Iterable<T> {
     return this.findIndex(predicate) >= 0;
   }
 
-  /** A copy of the items from `start` (0 by default) to the end of this version. */
+  /** A copy of the items from `start` (0 by default; negative counts from the end, as for arrays) to the end of this version. */
   slice(start = 0): T[] {
-    return this.items.slice(start, this.length);
+    return this.items.slice(start < 0 ? Math.max(0, this.length + start) : start, this.length);
+  }
+
+  /** Serialized as the array this version is. */
+  toJSON(): T[] {
+    return this.slice();
   }
 
   *[Symbol.iterator](): Iterator<T> {

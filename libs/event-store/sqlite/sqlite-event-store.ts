@@ -23,7 +23,6 @@ import { recordEvents } from '../record-events';
 import { LeaseLost, type LeaseFence, type LeaseGrant, type LeaseStore } from '../lease.port';
 import { systemClock, uuidv7Generator } from '../ids';
 import { RecentEvents } from './recent-events';
-import { StreamHeads } from './stream-heads';
 import { createSerializer, type EventSerializer } from '../serializer';
 
 export type SqliteEventStoreOptions = {
@@ -169,8 +168,6 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
     this.serializer = options.serializer ?? createSerializer({});
     this.emitter.setMaxListeners(0);
     this.statements = prepareStatements(this.db);
-    const dataVersion = this.db.prepare<[], number>('PRAGMA data_version').pluck();
-    this.heads = new StreamHeads(() => dataVersion.get()!);
     this.writeGroup = this.db.transaction((group: readonly PendingAppend[]) =>
       group.map((pending) => {
         const insertedBefore = this.inserted.length;
@@ -189,7 +186,6 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
   }
 
   private readonly db: Database.Database;
-  private readonly heads: StreamHeads;
   private readonly clock: Clock;
   private readonly ids: IdGenerator;
   private readonly serializer: EventSerializer;
@@ -232,11 +228,7 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
     let head = 0;
     outcomes.forEach((outcome, i) => {
       const pending = group[i]!;
-      if (!outcome.ok) {
-        if (outcome.error instanceof WrongExpectedRevision) this.heads.forget(outcome.error.stream);
-        return pending.reject(outcome.error);
-      }
-      this.heads.set(outcome.result.stream, outcome.result.revision);
+      if (!outcome.ok) return pending.reject(outcome.error);
       head = Math.max(head, outcome.result.position);
       pending.resolve(outcome.result);
     });
@@ -282,7 +274,6 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
     this.assertOpen();
     this.flush();
     this.recent.clear();
-    this.heads.clear();
     const head = this.importAll.immediate(events);
     if (head > 0) this.emitter.emit('appended', head);
   }
@@ -347,17 +338,12 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
       return { events: rows.map((row) => this.toRecorded(row)), revision: this.statements.head.get(stream)?.revision ?? NO_STREAM };
     }
     // The head first: most reads are of a missing stream or from a cached revision past the head (nothing to read).
-    const head = this.heads.get(stream) ?? this.statements.head.get(stream)?.revision ?? NO_STREAM;
+    const head = this.statements.head.get(stream)?.revision ?? NO_STREAM;
     const fromRevision = options.fromRevision ?? 0;
-    if (head < fromRevision) {
-      this.heads.set(stream, head);
-      return { events: [], revision: head };
-    }
+    if (head < fromRevision) return { events: [], revision: head };
     const rows = this.statements.forwards.all(stream, fromRevision, limit);
     // Another process may have appended between the two reads.
-    const revision = Math.max(head, rows[rows.length - 1]?.revision ?? NO_STREAM);
-    if (limit < 0) this.heads.set(stream, revision);
-    return { events: rows.map((row) => this.toRecorded(row)), revision };
+    return { events: rows.map((row) => this.toRecorded(row)), revision: Math.max(head, rows[rows.length - 1]?.revision ?? NO_STREAM) };
   }
 
   async readAll(fromPosition = 0, maxCount = 1_000): Promise<RecordedEvent[]> {
