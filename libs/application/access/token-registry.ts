@@ -18,13 +18,16 @@ export class TokenRegistry {
   private state: AccessState = initialAccessState;
   private revision = -1;
   private byHash = new Map<string, TokenRecord>();
-  private envAdminDigest: Buffer | null | undefined;
+  /** SHIPLOG_ADMIN_TOKEN's digest, if set: the token itself is not kept. */
+  private readonly envAdminDigest: Buffer | null;
 
   constructor(
     private readonly store: EventStore,
     private readonly clock: Clock,
-    private readonly envAdminToken: string | undefined,
-  ) {}
+    envAdminToken: string | undefined,
+  ) {
+    this.envAdminDigest = envAdminToken === undefined ? null : secretDigest(envAdminToken);
+  }
 
   async refresh(): Promise<AccessState> {
     const { events } = await this.store.readStream(ACCESS_STREAM, { fromRevision: this.revision + 1 });
@@ -38,7 +41,6 @@ export class TokenRegistry {
   async authenticate(secret: string): Promise<AuthResult> {
     // One digest per request: compared with the environment's admin token, then looked up among the stored hashes.
     const digest = secretDigest(secret);
-    this.envAdminDigest ??= this.envAdminToken === undefined ? null : secretDigest(this.envAdminToken);
     if (this.envAdminDigest !== null && sameDigest(digest, this.envAdminDigest)) return { ok: true, principal: { ...ENV_ADMIN, scope: {} } };
     await this.refresh();
     const token = this.byHash.get(digest.toString('hex'));

@@ -38,8 +38,8 @@ export class AddOnlyList<T> implements Iterable<T> {
   }
 
   find(predicate: (item: T) => boolean): T | undefined {
-    for (let i = 0; i < this.length; i += 1) if (predicate(this.items[i]!)) return this.items[i];
-    return undefined;
+    const i = this.findIndex(predicate);
+    return i < 0 ? undefined : this.items[i];
   }
 
   findIndex(predicate: (item: T) => boolean): number {
