@@ -251,7 +251,7 @@ describe('Slack (Bolt, local fake Slack Web API, signed requests)', () => {
       expect((await server.request('GET', `/api/v1/deployments/${id}/result`)).body.errors).toEqual(['abort requested in Slack by u0ops-name']);
       // The message follows the run: no buttons once there is nothing left to steer.
       await eventually(() => expect(buttonsOf(message()!.blocks)).toEqual([]));
-      expect(JSON.stringify(message()!.blocks)).toContain('aborted: abort requested in Slack by u0ops-name');
+      await eventually(() => expect(JSON.stringify(message()!.blocks)).toContain('aborted: abort requested in Slack by u0ops-name'));
       expect(posts()).toHaveLength(1);
       expect(await slashText(`pause ${id}`)).toBe(`Not done: Deployment ${id} already ended as "aborted".`);
     });

@@ -6,6 +6,8 @@ export type CatchUpOptions = {
   onAppended: (listener: () => void) => () => void;
   fromPosition: number;
   batchSize: number;
+  /** See SubscribeOptions.minBatchIntervalMs. */
+  minBatchIntervalMs?: number;
   handler: SubscriptionHandler;
   /** Stores the position handled so far (a checkpoint); a failure is reported and the write retried later. */
   afterBatch?: (position: number) => Promise<void>;
@@ -23,7 +25,7 @@ export type CatchUpOptions = {
  * on the same batch: events are never skipped.
  */
 export const startCatchUpSubscription = (options: CatchUpOptions): Subscription => {
-  const { idlePollMs = 1_000, maxBackoffMs = 30_000, checkpointEveryMs = 250 } = options;
+  const { idlePollMs = 1_000, maxBackoffMs = 30_000, checkpointEveryMs = 250, minBatchIntervalMs = 0 } = options;
   let position = options.fromPosition;
   let running = true;
   let appendedSinceRead = false;
@@ -34,7 +36,8 @@ export const startCatchUpSubscription = (options: CatchUpOptions): Subscription 
     appendedSinceRead = true;
     if (idle) interrupt?.();
   });
-  // Idle sleeps end on the next append; backoff sleeps only on stop(), so a failing handler is not hammered.
+  // Idle sleeps end on the next append; backoff and batch-interval sleeps only on stop(), so a failing handler is not
+  // hammered and a busy store's events gather into one batch.
   const sleep = (ms: number, untilAppend: boolean) =>
     new Promise<void>((resolve) => {
       const timer = setTimeout(done, ms);
@@ -67,6 +70,7 @@ export const startCatchUpSubscription = (options: CatchUpOptions): Subscription 
     let failures = 0;
     while (running) {
       appendedSinceRead = false;
+      const readAt = Date.now();
       try {
         const events = await options.read(position, options.batchSize);
         if (events.length === 0) {
@@ -78,6 +82,8 @@ export const startCatchUpSubscription = (options: CatchUpOptions): Subscription 
         position = events[events.length - 1]!.position;
         failures = 0;
         if (checkpointDueIn() <= 0) await saveCheckpoint();
+        const wait = readAt + minBatchIntervalMs - Date.now();
+        if (wait > 0 && events.length < options.batchSize && running) await sleep(wait, false);
       } catch (error) {
         failures += 1;
         options.onError?.(error, failures);

@@ -85,6 +85,12 @@ export type SubscribeOptions = {
   /** Checkpoint writes succeed only while this lease term is held (see lease.port.ts). */
   fence?: LeaseFence;
   batchSize?: number;
+  /**
+   * After a batch that caught up, wait this long before reading on (default 0). On a busy store the events of that
+   * wait are then handed over together: a projection commits once for them instead of once per append, a reactor
+   * runs once. A quiet store's next event is still handed over at once (the wait is over by the time it comes).
+   */
+  minBatchIntervalMs?: number;
   handler: SubscriptionHandler;
   onError?: (error: unknown, attempt: number) => void;
 };

@@ -280,6 +280,38 @@ export const describeEventStoreContract = (adapter: string, factory: HarnessFact
         expect(failures).toBe(2);
         await subscription.stop();
       });
+
+      it('with a minimum batch interval, hands over what a busy store appended meanwhile in one batch, and a quiet store\'s next event at once', async () => {
+        const batches: { types: string[]; at: number }[] = [];
+        const subscription = store.subscribeToAll({
+          minBatchIntervalMs: 1_000,
+          handler: async (events) => void batches.push({ types: events.map((e) => e.type), at: Date.now() }),
+        });
+        await store.append('s-sub', [evt('a')], { expectedRevision: 'any' });
+        await eventually(() => expect(batches).toHaveLength(1));
+        // Two appends well apart, both within the interval after the first batch: handed over together.
+        await store.append('s-sub', [evt('b')], { expectedRevision: 'any' });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await store.append('s-sub', [evt('c')], { expectedRevision: 'any' });
+        await eventually(() => expect(batches.map((b) => b.types)).toEqual([['a'], ['b', 'c']]), { within: 3_000 });
+        expect(batches[1]!.at - batches[0]!.at).toBeGreaterThanOrEqual(900);
+        // Quiet for longer than the interval: the next event does not wait for another one.
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        const appendedAt = Date.now();
+        await store.append('s-sub', [evt('d')], { expectedRevision: 'any' });
+        await eventually(() => expect(batches.map((b) => b.types)).toEqual([['a'], ['b', 'c'], ['d']]), { within: 3_000 });
+        expect(batches[2]!.at - appendedAt).toBeLessThan(800);
+        await subscription.stop();
+      });
+
+      it('stops without waiting for the rest of a batch interval', async () => {
+        const subscription = store.subscribeToAll({ minBatchIntervalMs: 60_000, handler: async () => undefined });
+        await store.append('s-sub', [evt('a')], { expectedRevision: 'any' });
+        await eventually(() => expect(subscription.position).toBeGreaterThan(0));
+        const stopping = Date.now();
+        await subscription.stop();
+        expect(Date.now() - stopping).toBeLessThan(5_000);
+      });
     });
 
     describe('schema versions', () => {

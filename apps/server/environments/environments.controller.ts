@@ -163,10 +163,18 @@ export class EnvironmentsController {
   @Access('admin', { product: 'params.id', environment: 'params.env' })
   @ApiTags('PRD-018 vocabulary')
   @ApiOperation({ summary: 'Update an environment (seed 003): url, status, config (a new configuration version)' })
-  async updateProjectEnvironment(@Param('id') product: string, @Param('env') env: string, @Body() body: ProjectEnvironmentDto, @Req() request: FastifyRequest) {
+  async updateProjectEnvironment(
+    @Param('id') product: string,
+    @Param('env') env: string,
+    @Body() body: ProjectEnvironmentDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const meta = commandMetaOf(request);
     await this.settings.update(nameParam('env', env), definedOnly({ url: body.url, status: body.status }), meta);
     if (body.config) await this.configurations.version(env, body.config, meta);
+    // The answer holds the lane's current deployment, from a read model.
+    await this.consistency.catchUp(reply);
     return this.prdEnvironment(nameParam('id', product), env);
   }
 

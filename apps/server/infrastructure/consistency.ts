@@ -21,7 +21,11 @@ export class ReadConsistency {
    * wait long enough says so (`Shiplog-Consistency: stale`) instead of silently serving older data.
    */
   async catchUp(reply: FastifyReply): Promise<void> {
-    const caughtUp = await this.projections.waitFor(await this.store.headPosition(), this.config.consistencyTimeoutMs);
-    if (!caughtUp) void reply.header('shiplog-consistency', 'stale');
+    if (!(await this.caughtUp())) void reply.header('shiplog-consistency', 'stale');
+  }
+
+  /** The same wait for answers that are not HTTP replies (Slack): false when the read models did not catch up in time. */
+  async caughtUp(): Promise<boolean> {
+    return this.projections.waitFor(await this.store.headPosition(), this.config.consistencyTimeoutMs);
   }
 }

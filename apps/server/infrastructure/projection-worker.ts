@@ -11,12 +11,18 @@ import { ProjectionRunner } from '../../../libs/read-models/projection-runner';
 import { SqliteReadStore } from '../../../libs/read-models/sqlite/sqlite-read-store';
 import type { ToWorker, FromWorker, ProjectionWorkerData } from './projection-thread';
 import { PROJECTIONS } from './projections';
+import { lowerThreadPriority } from '../../../libs/shared/thread-priority';
+
+const PROJECTION_THREAD_NICENESS = 10;
 
 const port = parentPort;
 if (!port) throw new Error('projection-worker runs as a worker thread (see ProjectionThread)');
 const post = (message: FromWorker) => port.postMessage(message);
 const { eventsFile, readModelsFile } = workerData as ProjectionWorkerData;
 
+// Requests first: when both cores are busy the request thread gets the CPU, and the projections catch up in larger
+// (cheaper) batches. Idle cores still run this thread at once, so a quiet server's projections do not lag.
+if (!lowerThreadPriority(PROJECTION_THREAD_NICENESS)) post({ type: 'log', message: 'projection thread: priority not lowered (not supported here)' });
 const store = SqliteEventStore.open({ file: eventsFile, serializer: createSerializer(SHIPLOG_UPCASTERS) });
 const readStore = new SqliteReadStore(readModelsFile);
 // Positions are reported once per turn of this thread's loop, however many batches moved them.

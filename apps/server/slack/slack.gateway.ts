@@ -13,6 +13,7 @@ import { DeploymentQueries } from '../../../libs/read-models/deployments/deploym
 import { StateQueries } from '../../../libs/read-models/state/state.queries';
 import { ACTIONS, resumeButton, strategyLabel } from '../../../libs/notifications/slack/message-format';
 import { SERVER_CONFIG, type ServerConfig } from '../config';
+import { ReadConsistency } from '../infrastructure/consistency';
 
 type AckPayload = Record<string, unknown> | string | undefined;
 type SlackUser = { id: string; username?: string; name?: string };
@@ -102,6 +103,7 @@ export class SlackGateway {
     private readonly deployments: DeploymentQueries,
     private readonly state: StateQueries,
     private readonly strategies: StrategyService,
+    private readonly consistency: ReadConsistency,
   ) {
     if (!config.slack) {
       this.app = null;
@@ -198,13 +200,15 @@ export class SlackGateway {
       case 'status': {
         if (!names(1)) return `Usage: /shiplog status <product> [environment]\n${HELP}`;
         return this.asUser(user, 'viewer', 'see status', async () => {
+          const current = await this.consistency.caughtUp();
           const matrix = await this.state.matrix({ product: args[0]!, ...(args[1] ? { environment: args[1] } : {}) });
           const cells = matrix.rows[0]?.environments ?? {};
           const lines = matrix.environments.map((env) => {
             const cell = cells[env];
             return cell ? `• *${env}*: ${cell.current_version ?? '—'} (${cell.status}${cell.latest_version !== cell.current_version ? `, latest ${cell.latest_version}` : ''})` : `• *${env}*: —`;
           });
-          return lines.length ? `*${args[0]}*\n${lines.join('\n')}` : `Nothing is known about ${args[0]}.`;
+          const answer = lines.length ? `*${args[0]}*\n${lines.join('\n')}` : `Nothing is known about ${args[0]}.`;
+          return current ? answer : `${answer}\n_(the latest events are still being applied: this may be behind)_`;
         });
       }
       case 'rollback':

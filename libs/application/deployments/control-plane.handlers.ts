@@ -11,6 +11,7 @@ import type { LaneState } from '../../domain/deployments/lane.state';
 import type { Clock, IdGenerator } from '../../domain/shared/time';
 import { EVENT_STORE, type EventStore, type Recorded } from '../../event-store/event-store.port';
 import { DeploymentQueries } from '../../read-models/deployments/deployments.queries';
+import { PROJECTION_CONTROL, type ProjectionControl } from '../../read-models/projection-control';
 import { CatalogRegistrar } from '../catalog/catalog.registrar';
 import { PolicyService } from '../environments/policy.service';
 import type { CommandMeta } from '../shared/command-meta';
@@ -86,6 +87,9 @@ const resultOf = (outcome: Awaited<ReturnType<LaneWriter['execute']>>, fallbackI
       }
     : { deploymentId: fallbackId, events: [], position: 0 };
 
+/** How long a deploy request waits for the read models to include a deployment elsewhere of its version. */
+const VERSION_LOOKUP_WAIT_MS = 2_000;
+
 /** What the request, rollback and promotion handlers share: a deploy request, checked and decided on the lane. */
 @Injectable()
 export class DeploymentRequests {
@@ -99,6 +103,7 @@ export class DeploymentRequests {
     private readonly catalog: CatalogRegistrar,
     private readonly deployments: DeploymentQueries,
     readonly policies: PolicyService,
+    @Inject(PROJECTION_CONTROL) private readonly projections: ProjectionControl,
   ) {}
 
   context() {
@@ -109,6 +114,8 @@ export class DeploymentRequests {
   private async versionKnown(product: string, version: string, lane: LaneState): Promise<boolean> {
     if ((await loadStream(this.store, this.builds, buildStream(product, version), BUILD_MODEL)).state.completed) return true;
     if (lane.inFlight?.version === version || lane.finished.some((d) => d.version === version)) return true;
+    // Other lanes are known from the deployments read model: it must hold every deployment acknowledged so far.
+    await this.projections.waitFor(await this.store.headPosition(), VERSION_LOOKUP_WAIT_MS);
     return (await this.deployments.list({ product, version }, 1, null)).items.length > 0;
   }
 

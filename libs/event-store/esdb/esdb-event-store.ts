@@ -444,10 +444,10 @@ export class EsdbEventStore implements EventStore, EventImporter, LeaseStore {
     let running = true;
     let current: AllStreamSubscription | null = null;
     let wake: (() => void) | null = null;
-    // Backoff sleeps end early on stop(), so closing the store never waits for a retry timer.
-    const backoff = (attempt: number) =>
+    // Pauses (backoff, batch interval) end early on stop(), so closing the store never waits for a timer.
+    const pause = (ms: number) =>
       new Promise<void>((resolve) => {
-        const timer = setTimeout(done, Math.min(30_000, 100 * 2 ** Math.min(attempt, 10)));
+        const timer = setTimeout(done, ms);
         function done() {
           clearTimeout(timer);
           wake = null;
@@ -455,6 +455,8 @@ export class EsdbEventStore implements EventStore, EventImporter, LeaseStore {
         }
         wake = done;
       });
+    const backoff = (attempt: number) => pause(Math.min(30_000, 100 * 2 ** Math.min(attempt, 10)));
+    const minBatchIntervalMs = options.minBatchIntervalMs ?? 0;
 
     const handle = async (batch: RecordedEvent[]) => {
       for (let attempt = 1; running; attempt += 1) {
@@ -491,8 +493,11 @@ export class EsdbEventStore implements EventStore, EventImporter, LeaseStore {
             if (event && event.position > position) batch.push(event); // at or below: resubscribed, already handled
             // Hand over when the batch is full or nothing else is buffered (caught up for now).
             if (batch.length > 0 && (batch.length >= batchSize || subscription.readableLength === 0)) {
+              const caughtUp = batch.length < batchSize;
               await handle(batch);
               batch = [];
+              // Meanwhile the subscription buffers what comes (up to a batch): handed over together after the pause.
+              if (caughtUp && minBatchIntervalMs > 0 && running) await pause(minBatchIntervalMs);
             }
           }
           if (batch.length > 0) await handle(batch);

@@ -444,6 +444,7 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
       onAppended: (listener) => this.onAppended(listener),
       fromPosition: stored ?? options.fromPosition ?? 0,
       batchSize: options.batchSize ?? 500,
+      ...(options.minBatchIntervalMs === undefined ? {} : { minBatchIntervalMs: options.minBatchIntervalMs }),
       handler: options.handler,
       ...(checkpointName === undefined
         ? {}
