@@ -76,13 +76,15 @@ export class EnvironmentsController {
   @HttpCode(202)
   @Access('admin', { environment: 'body.name' })
   @ApiOperation({ summary: 'Create (or update) an environment (seed 002)', description: '`config` becomes its first (next) configuration version.' })
-  async create(@Body() body: CreateEnvironmentDto, @Req() request: FastifyRequest) {
+  async create(@Body() body: CreateEnvironmentDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const meta = commandMetaOf(request);
+    // Both answers come from the catalog read model: it waits for what was acknowledged before (read-your-writes).
+    await this.consistency.catchUp(reply);
     const existed = (await this.catalog.environments()).some((e) => e.name === body.name);
     await this.settings.update(body.name, definedOnly({ type: body.type, url: body.url, production: body.production }), meta);
     if (body.config) await this.configurations.version(body.name, body.config, meta);
+    await this.consistency.catchUp(reply);
     const created = (await this.catalog.environments()).find((e) => e.name === body.name);
-    // The catalog projection may not show a brand-new environment yet: it was created just now.
     return { environment_id: body.name, status: existed ? 'updated' : 'created', created_at: created?.created_at ?? new Date().toISOString() };
   }
 

@@ -6,6 +6,7 @@ import { CLOCK } from '../../../libs/application/shared/tokens';
 import type { Clock } from '../../../libs/domain/shared/time';
 import { CatalogQueries } from '../../../libs/read-models/catalog/catalog.queries';
 import { EnvironmentsModule } from '../environments/environments.module';
+import { ReadConsistency } from '../infrastructure/consistency';
 import { IngestionModule } from '../ingestion.module';
 import { PoliciesController } from './policies.controller';
 
@@ -16,9 +17,18 @@ import { PoliciesController } from './policies.controller';
   providers: [
     {
       provide: PolicyService,
-      useFactory: (settings: EnvironmentSettingsService, lanes: LaneWriter, catalog: CatalogQueries, clock: Clock) =>
-        new PolicyService(settings, lanes, async () => (await catalog.environments()).map((e) => e.name), clock),
-      inject: [EnvironmentSettingsService, LaneWriter, CatalogQueries, CLOCK],
+      // The environments come from the catalog read model: it must hold one created just before (its upstream rule).
+      useFactory: (settings: EnvironmentSettingsService, lanes: LaneWriter, catalog: CatalogQueries, consistency: ReadConsistency, clock: Clock) =>
+        new PolicyService(
+          settings,
+          lanes,
+          async () => {
+            await consistency.caughtUp();
+            return (await catalog.environments()).map((e) => e.name);
+          },
+          clock,
+        ),
+      inject: [EnvironmentSettingsService, LaneWriter, CatalogQueries, ReadConsistency, CLOCK],
     },
   ],
   exports: [PolicyService],

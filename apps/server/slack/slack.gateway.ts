@@ -153,7 +153,7 @@ export class SlackGateway {
       const channel = (body as { channel?: { id: string } }).channel?.id ?? '';
       const user = body.user as SlackUser;
       const reply = await this.asUser(user, 'operator', 'roll back', async (meta) => {
-        const deployment = await this.deployments.get((action as { value: string }).value);
+        const deployment = await this.deploymentRead((action as { value: string }).value);
         if (!deployment) return 'That deployment is unknown to Shiplog.';
         const result = await this.commands.execute(new RollbackCommand({ product: deployment.product, environment: deployment.environment, reason: `rollback requested in Slack by ${meta.actor.name}` }, meta));
         return `Rollback of ${deployment.product} in ${deployment.environment} requested (deployment ${result.deploymentId}).`;
@@ -167,7 +167,7 @@ export class SlackGateway {
         const channel = (body as { channel?: { id: string } }).channel?.id ?? '';
         const user = body.user as SlackUser;
         const reply = await this.asUser(user, 'operator', verb, async (meta) => {
-          const deployment = await this.deployments.get((action as { value: string }).value);
+          const deployment = await this.deploymentRead((action as { value: string }).value);
           if (!deployment) return 'That deployment is unknown to Shiplog.';
           const lane = { product: deployment.product, environment: deployment.environment, deployment_id: deployment.id, approver: meta.actor.id };
           await this.commands.execute(new LaneActionCommand(verb === 'approve' ? { type: 'ApproveDeployment', data: lane } : { type: 'RejectDeployment', data: lane }, meta));
@@ -191,6 +191,12 @@ export class SlackGateway {
       const reply = await this.slashCommand(command.text ?? '', { id: command.user_id, name: command.user_name });
       await ack({ response_type: 'ephemeral', ...messageOf(reply) });
     });
+  }
+
+  /** A deployment from the read model, once it holds every event acknowledged before the click (read-your-writes). */
+  private async deploymentRead(id: string) {
+    await this.consistency.caughtUp();
+    return this.deployments.get(id);
   }
 
   private async slashCommand(text: string, user: SlackUser): Promise<Reply> {
@@ -259,7 +265,7 @@ export class SlackGateway {
 
   /** Why there is nothing to steer: the deployment is unknown, deploys directly, or has not been dispatched yet (as the HTTP API says). */
   private async withoutRun(deploymentId: string): Promise<string> {
-    const deployment = await this.deployments.get(deploymentId);
+    const deployment = await this.deploymentRead(deploymentId);
     if (!deployment) return 'That deployment is unknown to Shiplog.';
     const why = deployment.phase === 'dispatched' || deployment.status !== 'pending' ? 'it deploys directly (no config.strategy)' : 'it has not been dispatched yet';
     return `${deployment.product} ${deployment.version} → ${deployment.environment} has no strategy run to steer: ${why}.`;

@@ -16,12 +16,6 @@ export type Reactor = {
 export type ReactorStatus = { name: string; position: number; backlog: number; rejections: number; error: string | null };
 
 /**
- * Under load a reactor wakes at most this often, for everything appended meanwhile: a dozen reactors woken on every
- * append cost the request thread more than their work. Effects (a notification, a rollback) come at most this late.
- */
-const BATCH_INTERVAL_MS = 100;
-
-/**
  * Runs reactors in order of the store. A command a reactor issues that the domain refuses (a DomainError) is
  * a decision, not a failure: it is logged and counted, and the reactor moves on. Anything else (I/O) is
  * retried with backoff on the same event, keeping the checkpoint where it was.
@@ -47,7 +41,6 @@ export class ReactorRunner {
           checkpointName: `reactor:${reactor.name}`,
           ...(fence ? { fence } : {}),
           batchSize: 50,
-          minBatchIntervalMs: BATCH_INTERVAL_MS,
           handler: async (events) => {
             for (const event of events) if (handles.has(event.type) || handles.has('*')) await this.react(reactor, event);
             this.errors.delete(reactor.name);

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { describeEventStoreContract } from '../../testing/event-store.contract';
 import { eventually } from '../../testing/eventually';
 import { SqliteEventStore } from './sqlite-event-store';
+import { WrongExpectedRevision } from '../errors';
+import { verifyChain } from '../hash-chain';
 
 describeEventStoreContract('sqlite', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'shiplog-es-'));
@@ -74,6 +76,25 @@ describe('sqlite event store shared by two processes (two connections to one fil
       expect((await mine.readStream('other', { fromRevision: 0 })).revision).toBe(-1);
       await append(theirs, 'other', 3);
       expect((await mine.readStream('other', { fromRevision: 0 })).events.map((e) => (e.data as { n: number }).n)).toEqual([3]);
+    } finally {
+      await Promise.all([mine.close(), theirs.close()]);
+    }
+  });
+
+  it('appends onto the head another connection wrote since its own last append, keeping revisions and the hash chain', async () => {
+    const file = join(dir, 'events.db');
+    const mine = SqliteEventStore.open({ file });
+    const theirs = SqliteEventStore.open({ file });
+    try {
+      await append(mine, 'lane', 1);
+      await append(theirs, 'lane', 2);
+      expect((await append(mine, 'lane', 3)).revision).toBe(2);
+      await append(theirs, 'lane', 4);
+      await expect(mine.append('lane', [{ type: 'thing.happened', data: { n: 5 } }], { expectedRevision: 2 })).rejects.toThrow(WrongExpectedRevision);
+      expect((await mine.append('lane', [{ type: 'thing.happened', data: { n: 5 } }], { expectedRevision: 3 })).revision).toBe(4);
+      const { events } = await theirs.readStream('lane');
+      expect(events.map((e) => [e.revision, (e.data as { n: number }).n])).toEqual([[0, 1], [1, 2], [2, 3], [3, 4], [4, 5]]);
+      expect(verifyChain(events)).toBeNull();
     } finally {
       await Promise.all([mine.close(), theirs.close()]);
     }
