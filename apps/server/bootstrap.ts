@@ -43,6 +43,21 @@ const protectDocs = (app: NestFastifyApplication): void => {
     });
 };
 
+/**
+ * Closing the server stops new connections and closes idle ones at once, then waits for the requests in flight; those
+ * get `graceMs` before their connections are closed, so a client that never finishes its request (a stalled upload)
+ * cannot hold a shutdown up (it would otherwise last until the request timeout).
+ */
+const boundShutdown = (app: NestFastifyApplication, graceMs: number): void => {
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('preClose', (done) => {
+    const server = fastify.server;
+    const timer = setTimeout(() => server.closeAllConnections(), graceMs).unref();
+    server.once('close', () => clearTimeout(timer));
+    done();
+  });
+};
+
 /** Builds the Nest app on Fastify with Shiplog's error handling; `listen` is left to the caller. */
 export const createApp = async (config: ServerConfig, logger?: LoggerService): Promise<NestFastifyApplication> => {
   const adapter = new FastifyAdapter({
@@ -61,6 +76,7 @@ export const createApp = async (config: ServerConfig, logger?: LoggerService): P
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(new StrictValidationPipe());
   app.enableShutdownHooks();
+  boundShutdown(app, config.shutdownGraceMs);
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -11,6 +11,8 @@ export type ServerConfig = {
   logLevel: LogLevel;
   /** How long a query waits for projections to reach the events already acknowledged (read-your-writes). */
   consistencyTimeoutMs: number;
+  /** On shutdown, requests still in flight get this long to finish before their connections are closed. */
+  shutdownGraceMs: number;
   /** SHIPLOG_AUTH=off disables authentication, for local demos only. */
   authEnabled: boolean;
   /** SHIPLOG_ADMIN_TOKEN: a static admin token for automation (≥ 32 characters). */
@@ -136,6 +138,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): ServerConfig =
     dataDir: resolve(env['SHIPLOG_DATA_DIR'] ?? './data'),
     logLevel: logLevel as LogLevel,
     consistencyTimeoutMs: integer('SHIPLOG_CONSISTENCY_TIMEOUT_MS', env['SHIPLOG_CONSISTENCY_TIMEOUT_MS'], 2_000, 0, 60_000),
+    shutdownGraceMs: integer('SHIPLOG_SHUTDOWN_GRACE_MS', env['SHIPLOG_SHUTDOWN_GRACE_MS'], 10_000, 0, 600_000),
   };
 };
 
