@@ -24,8 +24,11 @@ export class ReadConsistency {
     if (!(await this.caughtUp())) void reply.header('shiplog-consistency', 'stale');
   }
 
-  /** The same wait for answers that are not HTTP replies (Slack): false when the read models did not catch up in time. */
-  async caughtUp(): Promise<boolean> {
-    return this.projections.waitFor(await this.store.headPosition(), this.config.consistencyTimeoutMs);
+  /**
+   * The same wait for answers that are not HTTP replies (Slack), at most `limitMs` when given (below the configured
+   * timeout): false when the read models did not catch up in time.
+   */
+  async caughtUp(limitMs = Number.POSITIVE_INFINITY): Promise<boolean> {
+    return this.projections.waitFor(await this.store.headPosition(), Math.min(this.config.consistencyTimeoutMs, limitMs));
   }
 }

@@ -13,6 +13,7 @@ import type { ToWorker, FromWorker, ProjectionWorkerData } from './projection-th
 import { PROJECTIONS } from './projections';
 import { lowerThreadPriority } from '../../../libs/shared/thread-priority';
 
+/** Nice values below the server's own. */
 const PROJECTION_THREAD_NICENESS = 10;
 
 const port = parentPort;

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CatalogRegistrar } from '../../../libs/application/catalog/catalog.registrar';
 import { SecretBox } from '../../../libs/application/secrets/secret-box';
-import { CLOCK, IDS } from '../../../libs/application/shared/tokens';
+import { CLOCK, CONSISTENCY_TIMEOUT_MS, IDS } from '../../../libs/application/shared/tokens';
 import type { Clock } from '../../../libs/domain/shared/time';
 import { EVENT_STORE, type EventStore } from '../../../libs/event-store/event-store.port';
 import { systemClock, uuidv7Generator } from '../../../libs/event-store/ids';
@@ -72,6 +72,7 @@ class StorageLifecycle implements OnModuleInit, OnApplicationShutdown {
   providers: [
     { provide: CLOCK, useValue: systemClock },
     { provide: IDS, useFactory: (clock: Clock) => uuidv7Generator(clock), inject: [CLOCK] },
+    { provide: CONSISTENCY_TIMEOUT_MS, useFactory: (config: ServerConfig) => config.consistencyTimeoutMs, inject: [SERVER_CONFIG] },
     ShiplogMetrics,
     {
       provide: EVENT_STORE,
@@ -111,6 +112,6 @@ class StorageLifecycle implements OnModuleInit, OnApplicationShutdown {
     CatalogRegistrar,
     StorageLifecycle,
   ],
-  exports: [CLOCK, IDS, EVENT_STORE, READ_STORE, PROJECTION_CONTROL, ReadConsistency, SecretBox, CatalogRegistrar, ShiplogMetrics],
+  exports: [CLOCK, IDS, CONSISTENCY_TIMEOUT_MS, EVENT_STORE, READ_STORE, PROJECTION_CONTROL, ReadConsistency, SecretBox, CatalogRegistrar, ShiplogMetrics],
 })
 export class StorageModule {}

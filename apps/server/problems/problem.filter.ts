@@ -45,8 +45,20 @@ export const toProblem = (thrown: unknown, instance: string): ProblemDetails => 
     const code = FASTIFY_CODES[fastifyCode];
     return problemOf(code, describeFastifyError(code, error as FastifyError), instance);
   }
+  if (isClientAbort(error)) {
+    // The client went away (a cancelled upload, a killed CI job): nobody will read the answer, and nothing failed here.
+    logger.warn(`${instance}: the client closed the connection before its request body arrived`);
+    return problemOf('validation-failed', 'The request body ended before its announced length.', instance);
+  }
   logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   return problemOf('internal-error', 'An unexpected error occurred; it has been logged.', instance);
+};
+
+/** Node's error for a request whose connection closed while its body was being read (not instanceof-checked: Node's
+ * own Error class may belong to another realm than this module's, as under Jest). */
+const isClientAbort = (error: unknown): boolean => {
+  const { message, code } = (typeof error === 'object' && error !== null ? error : {}) as { message?: unknown; code?: unknown };
+  return message === 'aborted' && code === 'ECONNRESET';
 };
 
 const describeFastifyError = (code: ProblemCode, error: FastifyError): string => {

@@ -15,6 +15,11 @@ import { ACTIONS, resumeButton, strategyLabel } from '../../../libs/notification
 import { SERVER_CONFIG, type ServerConfig } from '../config';
 import { ReadConsistency } from '../infrastructure/consistency';
 
+/** Slack wants an answer within 3 s; what the listener has not acknowledged by then is answered empty. */
+const SLACK_ACK_WITHIN_MS = 2_500;
+/** A reply that reads a read model waits at most this long for it, leaving time to answer within SLACK_ACK_WITHIN_MS. */
+const SLACK_READ_WAIT_MS = 1_500;
+
 type AckPayload = Record<string, unknown> | string | undefined;
 type SlackUser = { id: string; username?: string; name?: string };
 
@@ -131,7 +136,7 @@ export class SlackGateway {
     const app = this.receiver.app;
     if (!app) return undefined;
     return new Promise<AckPayload>((resolve) => {
-      const timer = setTimeout(() => resolve(undefined), 2_500);
+      const timer = setTimeout(() => resolve(undefined), SLACK_ACK_WITHIN_MS);
       const event: ReceiverEvent = {
         body,
         ack: async (response?: AckPayload) => {
@@ -195,7 +200,7 @@ export class SlackGateway {
 
   /** A deployment from the read model, once it holds every event acknowledged before the click (read-your-writes). */
   private async deploymentRead(id: string) {
-    await this.consistency.caughtUp();
+    await this.consistency.caughtUp(SLACK_READ_WAIT_MS);
     return this.deployments.get(id);
   }
 
@@ -206,7 +211,7 @@ export class SlackGateway {
       case 'status': {
         if (!names(1)) return `Usage: /shiplog status <product> [environment]\n${HELP}`;
         return this.asUser(user, 'viewer', 'see status', async () => {
-          const current = await this.consistency.caughtUp();
+          const current = await this.consistency.caughtUp(SLACK_READ_WAIT_MS);
           const matrix = await this.state.matrix({ product: args[0]!, ...(args[1] ? { environment: args[1] } : {}) });
           const cells = matrix.rows[0]?.environments ?? {};
           const lines = matrix.environments.map((env) => {

@@ -16,7 +16,7 @@ import { CatalogRegistrar } from '../catalog/catalog.registrar';
 import { PolicyService } from '../environments/policy.service';
 import type { CommandMeta } from '../shared/command-meta';
 import { loadStream, StreamStateCache } from '../shared/stream-command';
-import { CLOCK, IDS } from '../shared/tokens';
+import { CLOCK, CONSISTENCY_TIMEOUT_MS, IDS } from '../shared/tokens';
 import { LaneWriter } from './lane-writer';
 
 export type ControlResult = {
@@ -87,9 +87,6 @@ const resultOf = (outcome: Awaited<ReturnType<LaneWriter['execute']>>, fallbackI
       }
     : { deploymentId: fallbackId, events: [], position: 0 };
 
-/** How long a deploy request waits for the read models to include a deployment elsewhere of its version. */
-const VERSION_LOOKUP_WAIT_MS = 2_000;
-
 /** What the request, rollback and promotion handlers share: a deploy request, checked and decided on the lane. */
 @Injectable()
 export class DeploymentRequests {
@@ -104,6 +101,7 @@ export class DeploymentRequests {
     private readonly deployments: DeploymentQueries,
     readonly policies: PolicyService,
     @Inject(PROJECTION_CONTROL) private readonly projections: ProjectionControl,
+    @Inject(CONSISTENCY_TIMEOUT_MS) private readonly consistencyTimeoutMs: number,
   ) {}
 
   context() {
@@ -115,7 +113,7 @@ export class DeploymentRequests {
     if ((await loadStream(this.store, this.builds, buildStream(product, version), BUILD_MODEL)).state.completed) return true;
     if (lane.inFlight?.version === version || lane.finished.some((d) => d.version === version)) return true;
     // Other lanes are known from the deployments read model: it must hold every deployment acknowledged so far.
-    await this.projections.waitFor(await this.store.headPosition(), VERSION_LOOKUP_WAIT_MS);
+    await this.projections.waitFor(await this.store.headPosition(), this.consistencyTimeoutMs);
     return (await this.deployments.list({ product, version }, 1, null)).items.length > 0;
   }
 

@@ -487,17 +487,21 @@ export class EsdbEventStore implements EventStore, EventImporter, LeaseStore {
         current = subscription;
         try {
           let batch: RecordedEvent[] = [];
+          let batchStartedAt = Date.now();
           for await (const resolved of subscription) {
             if (!running) break;
             const event = resolved.event ? this.shiplogEvent(resolved.event as EsdbRecorded) : null;
+            if (batch.length === 0) batchStartedAt = Date.now();
             if (event && event.position > position) batch.push(event); // at or below: resubscribed, already handled
             // Hand over when the batch is full or nothing else is buffered (caught up for now).
             if (batch.length > 0 && (batch.length >= batchSize || subscription.readableLength === 0)) {
               const caughtUp = batch.length < batchSize;
               await handle(batch);
               batch = [];
-              // Meanwhile the subscription buffers what comes (up to a batch): handed over together after the pause.
-              if (caughtUp && minBatchIntervalMs > 0 && running) await pause(minBatchIntervalMs);
+              // Meanwhile the subscription buffers what comes (up to a batch): handed over together after the pause,
+              // which ends the interval after this batch began (as SQLite's catch-up reads count from the read).
+              const rest = batchStartedAt + minBatchIntervalMs - Date.now();
+              if (caughtUp && rest > 0 && running) await pause(rest);
             }
           }
           if (batch.length > 0) await handle(batch);
