@@ -86,9 +86,9 @@ export type SubscribeOptions = {
   fence?: LeaseFence;
   batchSize?: number;
   /**
-   * After a batch that caught up, wait this long before reading on (default 0). On a busy store the events of that
-   * wait are then handed over together: a projection commits once for them instead of once per append, a reactor
-   * runs once. A quiet store's next event is still handed over at once (the wait is over by the time it comes).
+   * After a batch that caught up, the next read comes no earlier than this long after the previous one began (default
+   * 0). On a busy store what was appended meanwhile is then handed over as one batch: a projection commits once for it
+   * instead of once per append. A quiet store's next event is still handed over at once (the interval is over by then).
    */
   minBatchIntervalMs?: number;
   handler: SubscriptionHandler;

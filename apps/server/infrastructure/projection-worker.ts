@@ -23,7 +23,7 @@ const { eventsFile, readModelsFile } = workerData as ProjectionWorkerData;
 
 // Requests first: when both cores are busy the request thread gets the CPU, and the projections catch up in larger
 // (cheaper) batches. Idle cores still run this thread at once, so a quiet server's projections do not lag.
-if (!lowerThreadPriority(PROJECTION_THREAD_NICENESS)) post({ type: 'log', message: 'projection thread: priority not lowered (not supported here)' });
+if (!lowerThreadPriority(PROJECTION_THREAD_NICENESS)) post({ type: 'log', message: 'projection thread: priority not lowered (not supported or not permitted here)' });
 const store = SqliteEventStore.open({ file: eventsFile, serializer: createSerializer(SHIPLOG_UPCASTERS) });
 const readStore = new SqliteReadStore(readModelsFile);
 // Positions are reported once per turn of this thread's loop, however many batches moved them.

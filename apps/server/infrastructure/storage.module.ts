@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CatalogRegistrar } from '../../../libs/application/catalog/catalog.registrar';
 import { SecretBox } from '../../../libs/application/secrets/secret-box';
-import { CLOCK, CONSISTENCY_TIMEOUT_MS, IDS } from '../../../libs/application/shared/tokens';
+import { CLOCK, IDS, READ_MODELS_CAUGHT_UP, type ReadModelsCaughtUp } from '../../../libs/application/shared/tokens';
 import type { Clock } from '../../../libs/domain/shared/time';
 import { EVENT_STORE, type EventStore } from '../../../libs/event-store/event-store.port';
 import { systemClock, uuidv7Generator } from '../../../libs/event-store/ids';
@@ -72,7 +72,6 @@ class StorageLifecycle implements OnModuleInit, OnApplicationShutdown {
   providers: [
     { provide: CLOCK, useValue: systemClock },
     { provide: IDS, useFactory: (clock: Clock) => uuidv7Generator(clock), inject: [CLOCK] },
-    { provide: CONSISTENCY_TIMEOUT_MS, useFactory: (config: ServerConfig) => config.consistencyTimeoutMs, inject: [SERVER_CONFIG] },
     ShiplogMetrics,
     {
       provide: EVENT_STORE,
@@ -109,9 +108,10 @@ class StorageLifecycle implements OnModuleInit, OnApplicationShutdown {
     },
     { provide: SecretBox, useFactory: (config: ServerConfig) => new SecretBox(config.secretKey ?? loadOrCreateKeyFile(config.dataDir)), inject: [SERVER_CONFIG] },
     ReadConsistency,
+    { provide: READ_MODELS_CAUGHT_UP, useFactory: (consistency: ReadConsistency): ReadModelsCaughtUp => () => consistency.caughtUp(), inject: [ReadConsistency] },
     CatalogRegistrar,
     StorageLifecycle,
   ],
-  exports: [CLOCK, IDS, CONSISTENCY_TIMEOUT_MS, EVENT_STORE, READ_STORE, PROJECTION_CONTROL, ReadConsistency, SecretBox, CatalogRegistrar, ShiplogMetrics],
+  exports: [CLOCK, IDS, READ_MODELS_CAUGHT_UP, EVENT_STORE, READ_STORE, PROJECTION_CONTROL, ReadConsistency, SecretBox, CatalogRegistrar, ShiplogMetrics],
 })
 export class StorageModule {}

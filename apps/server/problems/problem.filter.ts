@@ -54,8 +54,10 @@ export const toProblem = (thrown: unknown, instance: string): ProblemDetails => 
   return problemOf('internal-error', 'An unexpected error occurred; it has been logged.', instance);
 };
 
-/** Node's error for a request whose connection closed while its body was being read (not instanceof-checked: Node's
- * own Error class may belong to another realm than this module's, as under Jest). */
+/**
+ * Node's error for a request whose connection closed while its body was being read. Not checked with instanceof: Node's
+ * own Error class may belong to another realm than this module's (as under Jest).
+ */
 const isClientAbort = (error: unknown): boolean => {
   const { message, code } = (typeof error === 'object' && error !== null ? error : {}) as { message?: unknown; code?: unknown };
   return message === 'aborted' && code === 'ECONNRESET';

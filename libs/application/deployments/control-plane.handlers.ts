@@ -11,12 +11,11 @@ import type { LaneState } from '../../domain/deployments/lane.state';
 import type { Clock, IdGenerator } from '../../domain/shared/time';
 import { EVENT_STORE, type EventStore, type Recorded } from '../../event-store/event-store.port';
 import { DeploymentQueries } from '../../read-models/deployments/deployments.queries';
-import { PROJECTION_CONTROL, type ProjectionControl } from '../../read-models/projection-control';
 import { CatalogRegistrar } from '../catalog/catalog.registrar';
 import { PolicyService } from '../environments/policy.service';
 import type { CommandMeta } from '../shared/command-meta';
 import { loadStream, StreamStateCache } from '../shared/stream-command';
-import { CLOCK, CONSISTENCY_TIMEOUT_MS, IDS } from '../shared/tokens';
+import { CLOCK, IDS, READ_MODELS_CAUGHT_UP, type ReadModelsCaughtUp } from '../shared/tokens';
 import { LaneWriter } from './lane-writer';
 
 export type ControlResult = {
@@ -100,8 +99,7 @@ export class DeploymentRequests {
     private readonly catalog: CatalogRegistrar,
     private readonly deployments: DeploymentQueries,
     readonly policies: PolicyService,
-    @Inject(PROJECTION_CONTROL) private readonly projections: ProjectionControl,
-    @Inject(CONSISTENCY_TIMEOUT_MS) private readonly consistencyTimeoutMs: number,
+    @Inject(READ_MODELS_CAUGHT_UP) private readonly readModelsCaughtUp: ReadModelsCaughtUp,
   ) {}
 
   context() {
@@ -113,7 +111,7 @@ export class DeploymentRequests {
     if ((await loadStream(this.store, this.builds, buildStream(product, version), BUILD_MODEL)).state.completed) return true;
     if (lane.inFlight?.version === version || lane.finished.some((d) => d.version === version)) return true;
     // Other lanes are known from the deployments read model: it must hold every deployment acknowledged so far.
-    await this.projections.waitFor(await this.store.headPosition(), this.consistencyTimeoutMs);
+    await this.readModelsCaughtUp();
     return (await this.deployments.list({ product, version }, 1, null)).items.length > 0;
   }
 

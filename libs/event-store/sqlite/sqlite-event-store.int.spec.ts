@@ -6,6 +6,7 @@ import { eventually } from '../../testing/eventually';
 import { SqliteEventStore } from './sqlite-event-store';
 import { WrongExpectedRevision } from '../errors';
 import { verifyChain } from '../hash-chain';
+import type { ExpectedRevision, RecordedEvent } from '../event-store.port';
 
 describeEventStoreContract('sqlite', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'shiplog-es-'));
@@ -32,73 +33,70 @@ describe('sqlite event store shared by two processes (two connections to one fil
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
-  const append = (store: SqliteEventStore, stream: string, n: number) =>
-    store.append(stream, [{ type: 'thing.happened', data: { n } }], { expectedRevision: 'any' });
-
-  it('reads and delivers every event in position order, whichever connection appended it', async () => {
+  const append = (store: SqliteEventStore, stream: string, n: number, expectedRevision: ExpectedRevision = 'any') =>
+    store.append(stream, [{ type: 'thing.happened', data: { n } }], { expectedRevision });
+  const nOf = (event: RecordedEvent) => (event.data as { n: number }).n;
+  /** Two stores on one file, as two processes would have them; both closed afterwards. */
+  const withTwoConnections = async (test: (mine: SqliteEventStore, theirs: SqliteEventStore) => Promise<void>) => {
     const file = join(dir, 'events.db');
     const mine = SqliteEventStore.open({ file });
     const theirs = SqliteEventStore.open({ file });
-    const delivered: number[] = [];
-    const subscription = mine.subscribeToAll({ handler: async (events) => void delivered.push(...events.map((e) => (e.data as { n: number }).n)) });
     try {
-      // Interleaved: my recent appends are not contiguous positions, so reads must not skip theirs.
-      await append(mine, 'a', 1);
-      await append(theirs, 'b', 2);
-      await append(mine, 'a', 3);
-      await append(mine, 'a', 4);
-      await append(theirs, 'b', 5);
-      await append(mine, 'a', 6);
-      expect((await mine.readAll(0, 100)).map((e) => (e.data as { n: number }).n)).toEqual([1, 2, 3, 4, 5, 6]);
-      expect((await mine.readAll(2, 2)).map((e) => e.position)).toEqual([3, 4]);
-      expect((await mine.readAll(4, 100)).map((e) => (e.data as { n: number }).n)).toEqual([5, 6]);
-      // The subscription is woken by my appends; theirs are found by the same reads (or the idle poll).
-      await eventually(() => expect(delivered).toEqual([1, 2, 3, 4, 5, 6]));
+      await test(mine, theirs);
     } finally {
-      await subscription.stop();
       await Promise.all([mine.close(), theirs.close()]);
     }
-  });
+  };
 
-  it('reads a stream from past the head it wrote, and still sees what another connection appended since', async () => {
-    const file = join(dir, 'events.db');
-    const mine = SqliteEventStore.open({ file });
-    const theirs = SqliteEventStore.open({ file });
-    try {
+  it('reads and delivers every event in position order, whichever connection appended it', () =>
+    withTwoConnections(async (mine, theirs) => {
+      const delivered: number[] = [];
+      const subscription = mine.subscribeToAll({ handler: async (events) => void delivered.push(...events.map(nOf)) });
+      try {
+        // Interleaved: my recent appends are not contiguous positions, so reads must not skip theirs.
+        await append(mine, 'a', 1);
+        await append(theirs, 'b', 2);
+        await append(mine, 'a', 3);
+        await append(mine, 'a', 4);
+        await append(theirs, 'b', 5);
+        await append(mine, 'a', 6);
+        expect((await mine.readAll(0, 100)).map(nOf)).toEqual([1, 2, 3, 4, 5, 6]);
+        expect((await mine.readAll(2, 2)).map((e) => e.position)).toEqual([3, 4]);
+        expect((await mine.readAll(4, 100)).map(nOf)).toEqual([5, 6]);
+        // The subscription is woken by my appends; theirs are found by the same reads (or the idle poll).
+        await eventually(() => expect(delivered).toEqual([1, 2, 3, 4, 5, 6]));
+      } finally {
+        await subscription.stop();
+      }
+    }));
+
+  it('reads a stream from past the head it wrote, and still sees what another connection appended since', () =>
+    withTwoConnections(async (mine, theirs) => {
       const { revision } = await append(mine, 'lane', 1);
       // Past the head (as a command reads from its cached state): nothing.
       expect(await mine.readStream('lane', { fromRevision: revision + 1 })).toEqual({ events: [], revision });
       await append(theirs, 'lane', 2);
       const read = await mine.readStream('lane', { fromRevision: revision + 1 });
       expect(read.revision).toBe(revision + 1);
-      expect(read.events.map((e) => (e.data as { n: number }).n)).toEqual([2]);
+      expect(read.events.map(nOf)).toEqual([2]);
       // …and a stream it never appended to, created by the other connection after this one found it missing.
       expect((await mine.readStream('other', { fromRevision: 0 })).revision).toBe(-1);
       await append(theirs, 'other', 3);
-      expect((await mine.readStream('other', { fromRevision: 0 })).events.map((e) => (e.data as { n: number }).n)).toEqual([3]);
-    } finally {
-      await Promise.all([mine.close(), theirs.close()]);
-    }
-  });
+      expect((await mine.readStream('other', { fromRevision: 0 })).events.map(nOf)).toEqual([3]);
+    }));
 
-  it('appends onto the head another connection wrote since its own last append, keeping revisions and the hash chain', async () => {
-    const file = join(dir, 'events.db');
-    const mine = SqliteEventStore.open({ file });
-    const theirs = SqliteEventStore.open({ file });
-    try {
+  it('appends onto the head another connection wrote since its own last append, keeping revisions and the hash chain', () =>
+    withTwoConnections(async (mine, theirs) => {
       await append(mine, 'lane', 1);
       await append(theirs, 'lane', 2);
       expect((await append(mine, 'lane', 3)).revision).toBe(2);
       await append(theirs, 'lane', 4);
-      await expect(mine.append('lane', [{ type: 'thing.happened', data: { n: 5 } }], { expectedRevision: 2 })).rejects.toThrow(WrongExpectedRevision);
-      expect((await mine.append('lane', [{ type: 'thing.happened', data: { n: 5 } }], { expectedRevision: 3 })).revision).toBe(4);
+      await expect(append(mine, 'lane', 5, 2)).rejects.toThrow(WrongExpectedRevision);
+      expect((await append(mine, 'lane', 5, 3)).revision).toBe(4);
       const { events } = await theirs.readStream('lane');
-      expect(events.map((e) => [e.revision, (e.data as { n: number }).n])).toEqual([[0, 1], [1, 2], [2, 3], [3, 4], [4, 5]]);
+      expect(events.map((e) => [e.revision, nOf(e)])).toEqual([[0, 1], [1, 2], [2, 3], [3, 4], [4, 5]]);
       expect(verifyChain(events)).toBeNull();
-    } finally {
-      await Promise.all([mine.close(), theirs.close()]);
-    }
-  });
+    }));
 
   it('hands out recorded events frozen, so no subscriber can change what another one sees', async () => {
     const store = SqliteEventStore.open({ file: join(dir, 'events.db') });
