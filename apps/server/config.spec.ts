@@ -15,3 +15,11 @@ describe('production profile configuration', () => {
     expect(() => loadConfig({ SHIPLOG_LEASE_TTL_MS: '10' })).toThrow(/SHIPLOG_LEASE_TTL_MS must be an integer between 300/);
   });
 });
+
+describe('embedded read models', () => {
+  it('are not fsync\'d unless SHIPLOG_READ_MODEL_FSYNC is on, and a bad value names the variable', () => {
+    expect(loadConfig({}).readModelFsync).toBe(false);
+    expect(loadConfig({ SHIPLOG_READ_MODEL_FSYNC: 'on' }).readModelFsync).toBe(true);
+    expect(() => loadConfig({ SHIPLOG_READ_MODEL_FSYNC: 'sometimes' })).toThrow('SHIPLOG_READ_MODEL_FSYNC must be true or false (or on/off), got "sometimes"');
+  });
+});

@@ -34,6 +34,11 @@ export type ServerConfig = {
    * with the embedded stores (a worker thread of their own); the production adapters always run in-thread.
    */
   projectionWorker: boolean;
+  /**
+   * SHIPLOG_READ_MODEL_FSYNC=on fsyncs the embedded read models at WAL checkpoints. Off by default (Linux): they are
+   * not fsync'd, and after an OS crash or power loss they are rebuilt from the event store at the next start.
+   */
+  readModelFsync: boolean;
   /** EVENTSTORE_URL (esdb://…): events in EventStoreDB instead of the embedded SQLite store. */
   eventStoreUrl: string | null;
   /** MONGODB_URL (mongodb://…, a replica set): read models in MongoDB instead of SQLite. */
@@ -120,6 +125,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): ServerConfig =
     authFailuresPerMinute: integer('SHIPLOG_AUTH_FAILURES_PER_MINUTE', env['SHIPLOG_AUTH_FAILURES_PER_MINUTE'], 30, 1, 1_000_000),
     reactorsEnabled: flag('SHIPLOG_REACTORS', env['SHIPLOG_REACTORS'], true),
     projectionWorker: flag('SHIPLOG_PROJECTION_WORKER', env['SHIPLOG_PROJECTION_WORKER'], true),
+    readModelFsync: flag('SHIPLOG_READ_MODEL_FSYNC', env['SHIPLOG_READ_MODEL_FSYNC'], false),
     publicUrl: env['SHIPLOG_PUBLIC_URL'] || null,
     eventStoreUrl: url('EVENTSTORE_URL', env['EVENTSTORE_URL'], ['esdb:', 'esdb+discover:']),
     mongoUrl: url('MONGODB_URL', env['MONGODB_URL'], ['mongodb:', 'mongodb+srv:']),

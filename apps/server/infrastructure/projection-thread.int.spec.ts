@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import { laneStream, type LaneEvent } from '../../../libs/domain/deployments/lan
 import { SqliteEventStore } from '../../../libs/event-store/sqlite/sqlite-event-store';
 import { DEPLOYMENTS, type DeploymentView } from '../../../libs/read-models/deployments/deployments.projection';
 import { SqliteReadStore } from '../../../libs/read-models/sqlite/sqlite-read-store';
+import { linuxBootId } from '../../../libs/read-models/sqlite/unsynced-writes';
 import { eventually } from '../../../libs/testing/eventually';
 import { ProjectionThread } from './projection-thread';
 import { PROJECTIONS } from './projections';
@@ -29,7 +31,7 @@ describe('projections in a worker thread (the embedded default)', () => {
     logged = [];
     thread = new ProjectionThread(
       PROJECTIONS.map((p) => p.name),
-      { eventsFile: join(dir, 'events.db'), readModelsFile: join(dir, 'read-models.db'), store, log: (message) => void logged.push(message) },
+      { eventsFile: join(dir, 'events.db'), readModelsFile: join(dir, 'read-models.db'), readModelFsync: false, store, log: (message) => void logged.push(message) },
     );
     await thread.start();
     // The server's own connection, as its queries use it.
@@ -47,6 +49,17 @@ describe('projections in a worker thread (the embedded default)', () => {
     expect(await thread.waitFor(position, 5_000)).toBe(true);
     expect(await versions()).toEqual(['1.0.0']);
     expect((await thread.status()).map((s) => [s.name, s.lag, s.error])).toEqual(PROJECTIONS.map((p) => [p.name, 0, null]));
+  });
+
+  // Unsynced writes need the kernel's boot id: Linux only.
+  (linuxBootId() === null ? it.skip : it)('writes the read models without fsync behind a marker of its own, removed once it has stopped', async () => {
+    const markers = () => readdirSync(dir).filter((name) => name.startsWith('read-models.db.unsynced.'));
+    const { position } = await append(completed('d1', '1.0.0'));
+    expect(await thread.waitFor(position, 5_000)).toBe(true);
+    expect(markers()).toHaveLength(1);
+    await thread.stop();
+    expect(markers()).toEqual([]);
+    expect(await versions()).toEqual(['1.0.0']);
   });
 
   it('answers false from waitFor when the position is not reached in time', async () => {

@@ -4,7 +4,7 @@ import type { EventStore } from '../../../libs/event-store/event-store.port';
 import { lowestOf, PositionWaiters, statusesAt, type ProjectionControl, type ProjectionStatus, type RebuildProgress } from '../../../libs/read-models/projection-control';
 import type { AppliedPositions } from '../../../libs/read-models/projection-runner';
 
-export type ProjectionWorkerData = { eventsFile: string; readModelsFile: string };
+export type ProjectionWorkerData = { eventsFile: string; readModelsFile: string; readModelFsync: boolean };
 
 export type ToWorker = { type: 'appended'; head: number } | { type: 'rebuild'; id: number; names: readonly string[] } | { type: 'stop' };
 
@@ -49,8 +49,9 @@ export class ProjectionThread implements ProjectionControl {
   }
 
   private spawn(): Promise<void> {
-    const { eventsFile, readModelsFile } = this.options;
-    const worker = new Worker(compiledScript(__dirname, 'projection-worker.js'), { workerData: { eventsFile, readModelsFile } satisfies ProjectionWorkerData });
+    const { eventsFile, readModelsFile, readModelFsync } = this.options;
+    const workerData = { eventsFile, readModelsFile, readModelFsync } satisfies ProjectionWorkerData;
+    const worker = new Worker(compiledScript(__dirname, 'projection-worker.js'), { workerData });
     this.worker = worker;
     return new Promise((resolve, reject) => {
       worker.on('message', (message: FromWorker) => {

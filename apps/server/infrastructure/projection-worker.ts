@@ -19,13 +19,13 @@ const PROJECTION_THREAD_NICENESS = 10;
 const port = parentPort;
 if (!port) throw new Error('projection-worker runs as a worker thread (see ProjectionThread)');
 const post = (message: FromWorker) => port.postMessage(message);
-const { eventsFile, readModelsFile } = workerData as ProjectionWorkerData;
+const { eventsFile, readModelsFile, readModelFsync } = workerData as ProjectionWorkerData;
 
 // Requests first: when both cores are busy the request thread gets the CPU, and the projections catch up in larger
 // (cheaper) batches. Idle cores still run this thread at once, so a quiet server's projections do not lag.
 if (!lowerThreadPriority(PROJECTION_THREAD_NICENESS)) post({ type: 'log', message: 'projection thread: priority not lowered (not supported or not permitted here)' });
 const store = SqliteEventStore.open({ file: eventsFile, serializer: createSerializer(SHIPLOG_UPCASTERS) });
-const readStore = new SqliteReadStore(readModelsFile);
+const readStore = new SqliteReadStore(readModelsFile, { fsync: readModelFsync });
 // Positions are reported once per turn of this thread's loop, however many batches moved them.
 let latest: FromWorker | null = null;
 const runner = new ProjectionRunner(

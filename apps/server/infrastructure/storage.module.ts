@@ -89,7 +89,13 @@ class StorageLifecycle implements OnModuleInit, OnApplicationShutdown {
     {
       provide: READ_STORE,
       useFactory: async (config: ServerConfig) => {
-        if (!config.mongoUrl) return new SqliteReadStore(join(config.dataDir, 'read-models.db'));
+        if (!config.mongoUrl) {
+          const readStore = new SqliteReadStore(join(config.dataDir, 'read-models.db'), { fsync: config.readModelFsync });
+          if (readStore.discardedTornFile) {
+            storageLogger.warn('the machine went down while read models were written without fsync: they are rebuilt from the event store');
+          }
+          return readStore;
+        }
         storageLogger.log(`read models in MongoDB (${redactUrl(config.mongoUrl)})`);
         return MongoReadStore.connect(config.mongoUrl);
       },
@@ -102,7 +108,7 @@ class StorageLifecycle implements OnModuleInit, OnApplicationShutdown {
         const log = (message: string) => logger.warn(message);
         if (!config.projectionWorker || config.eventStoreUrl || config.mongoUrl) return new ProjectionRunner(store, readStore, PROJECTIONS, log);
         const [eventsFile, readModelsFile] = [join(config.dataDir, 'events.db'), join(config.dataDir, 'read-models.db')];
-        return new ProjectionThread(PROJECTIONS.map((p) => p.name), { eventsFile, readModelsFile, store, log });
+        return new ProjectionThread(PROJECTIONS.map((p) => p.name), { eventsFile, readModelsFile, readModelFsync: config.readModelFsync, store, log });
       },
       inject: [SERVER_CONFIG, EVENT_STORE, READ_STORE],
     },

@@ -1,4 +1,6 @@
 import Database from 'better-sqlite3';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +10,11 @@ import { SqliteReadStore } from './sqlite-read-store';
 describeReadStoreContract('sqlite', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'shiplog-rm-'));
   return { open: async () => new SqliteReadStore(join(dir, 'read.db')), cleanup: () => rm(dir, { recursive: true, force: true }) };
+});
+
+describeReadStoreContract('sqlite without fsync', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'shiplog-rm-'));
+  return { open: async () => new SqliteReadStore(join(dir, 'read.db'), { fsync: false, bootId: 'boot-a' }), cleanup: () => rm(dir, { recursive: true, force: true }) };
 });
 
 describe('sqlite read store layout', () => {
@@ -96,6 +103,100 @@ describe('sqlite read store layout', () => {
       expect(await store.prepare(things)).toBe(0);
       expect(await store.find('things')).toEqual([]);
       expect(await store.checkpoint('things')).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('sqlite read store written without fsync', () => {
+  let dir: string;
+  let file: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'shiplog-rm-'));
+    file = join(dir, 'read.db');
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  const things = { name: 'things', version: 1, collections: [{ name: 'things', indexes: [['kind']] }] };
+  const markers = () => readdirSync(dir).filter((name) => name.startsWith('read.db.unsynced.'));
+  const unsynced = (bootId: string) => new SqliteReadStore(file, { fsync: false, bootId });
+  /** A process that has exited: the pid a crashed writer leaves in its marker's name. */
+  const deadPid = () => spawnSync(process.execPath, ['-e', '']).pid!;
+
+  /** Writes one document unsynced, then leaves a marker as a writer that crashed (no close) on `bootId` would. */
+  const crashWhileWriting = async (bootId: string) => {
+    const writer = unsynced(bootId);
+    await writer.prepare(things);
+    await writer.commit('things', { from: 0, to: 7 }, async (tx) => tx.put('things', { id: 'a', kind: 'x' }));
+    const [marker] = markers();
+    copyFileSync(join(dir, marker!), join(dir, `read.db.unsynced.${deadPid()}.crashed`));
+    await writer.close();
+  };
+
+  it('keeps a marker while it writes and none once closed; a clean close keeps the data across a reboot', async () => {
+    const writer = unsynced('boot-a');
+    expect(writer.fsyncs).toBe(false);
+    await writer.prepare(things);
+    await writer.commit('things', { from: 0, to: 7 }, async (tx) => tx.put('things', { id: 'a', kind: 'x' }));
+    expect(markers()).toHaveLength(1);
+    await writer.close();
+    expect(markers()).toEqual([]);
+
+    const after = unsynced('boot-b');
+    try {
+      expect(after.discardedTornFile).toBe(false);
+      expect(await after.checkpoint('things')).toBe(7);
+      expect(await after.get('things', 'a')).toEqual({ id: 'a', kind: 'x' });
+    } finally {
+      await after.close();
+    }
+  });
+
+  it('after a crash of the process, the same boot keeps the file (the kernel has the writes) and clears the marker', async () => {
+    await crashWhileWriting('boot-a');
+    const after = unsynced('boot-a');
+    try {
+      expect(after.discardedTornFile).toBe(false);
+      expect(await after.get('things', 'a')).toEqual({ id: 'a', kind: 'x' });
+      expect(markers()).toHaveLength(1); // its own
+    } finally {
+      await after.close();
+    }
+    expect(markers()).toEqual([]);
+  });
+
+  it('after a reboot under unsynced writes, deletes the file so the projections replay from the start (also when opened to fsync)', async () => {
+    await crashWhileWriting('boot-a');
+    const after = new SqliteReadStore(file, { bootId: 'boot-b' });
+    try {
+      expect(after.discardedTornFile).toBe(true);
+      expect(markers()).toEqual([]);
+      expect(await after.checkpoint('things')).toBeNull();
+      expect(await after.prepare(things)).toBe(0);
+      expect(await after.get('things', 'a')).toBeNull();
+    } finally {
+      await after.close();
+    }
+  });
+
+  it('leaves the markers of writers still running on this boot alone', async () => {
+    const running = unsynced('boot-a');
+    const second = unsynced('boot-a');
+    try {
+      expect(second.discardedTornFile).toBe(false);
+      expect(markers()).toHaveLength(2);
+    } finally {
+      await Promise.all([running.close(), second.close()]);
+    }
+    expect(markers()).toEqual([]);
+  });
+
+  it('fsyncs where the kernel has no boot id to tie unsynced writes to', async () => {
+    const store = new SqliteReadStore(file, { fsync: false, bootId: null });
+    try {
+      expect(store.fsyncs).toBe(true);
+      expect(markers()).toEqual([]);
     } finally {
       await store.close();
     }

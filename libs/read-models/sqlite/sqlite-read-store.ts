@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { overlayTx } from '../overlay';
 import { RebuildWriter } from './rebuild-writer';
 import { fieldColumn, tableWrites, writeTables } from './sqlite-rows';
+import { discardIfTorn, linuxBootId, markUnsynced } from './unsynced-writes';
 import type { CheckpointMove, CollectionDef, Condition, Doc, FindQuery, ProjectionIdentity, ReadStore, ReadTx, RebuildTarget, Scalar } from '../read-store.port';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -66,9 +67,25 @@ const keysetSql = (column: ColumnOf, orderBy: NonNullable<FindQuery['orderBy']>,
     })
     .join(' OR ');
 
+export type SqliteReadStoreOptions = {
+  /**
+   * True (default): WAL checkpoints fsync (synchronous=NORMAL). False: nothing is fsync'd until close
+   * (synchronous=OFF), and after an OS crash or power loss the file is rebuilt from the events (unsynced-writes.ts).
+   * Linux only: elsewhere the store fsyncs whatever this says.
+   */
+  fsync?: boolean;
+  /** The boot the unsynced writes are tied to: the kernel's by default (tests pass their own). */
+  bootId?: string | null;
+};
+
 /** Read models on their own SQLite file, one table of JSON documents per collection. */
 export class SqliteReadStore implements ReadStore {
   private readonly db: Database.Database;
+  /** True when the file was deleted at open: the machine had gone down while it was written unsynced. */
+  readonly discardedTornFile: boolean;
+  /** Whether this connection's writes are fsync'd at WAL checkpoints (see SqliteReadStoreOptions.fsync). */
+  readonly fsyncs: boolean;
+  private readonly syncUnsyncedWrites: (() => void) | null;
   private readonly statements = new Map<string, Database.Statement>();
   /**
    * What the projections' units of work last read or committed, parsed, by table and id (null: no such document):
@@ -84,11 +101,18 @@ export class SqliteReadStore implements ReadStore {
   /** The writer thread of the rebuilds in progress (one for all of them), and how many use it. */
   private rebuilding: { writer: RebuildWriter; targets: number } | null = null;
 
-  constructor(private readonly file: string) {
+  constructor(
+    private readonly file: string,
+    options: SqliteReadStoreOptions = {},
+  ) {
+    const bootId = options.bootId === undefined ? linuxBootId() : options.bootId;
+    this.discardedTornFile = discardIfTorn(file, bootId);
+    this.syncUnsyncedWrites = options.fsync === false && bootId !== null ? markUnsynced(file, bootId) : null;
+    this.fsyncs = this.syncUnsyncedWrites === null;
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
-    // Read models can always be rebuilt from the event store, so they need no fsync per commit.
-    this.db.pragma('synchronous = NORMAL');
+    // Read models can always be rebuilt from the event store, so they need no fsync per commit (nor at all, unsynced).
+    this.db.pragma(`synchronous = ${this.fsyncs ? 'NORMAL' : 'OFF'}`);
     this.db.pragma('busy_timeout = 5000');
     this.db.exec('CREATE TABLE IF NOT EXISTS projection_checkpoints (name TEXT PRIMARY KEY, version INTEGER NOT NULL, position INTEGER NOT NULL)');
   }
@@ -285,5 +309,6 @@ export class SqliteReadStore implements ReadStore {
 
   async close(): Promise<void> {
     this.db.close();
+    this.syncUnsyncedWrites?.();
   }
 }
