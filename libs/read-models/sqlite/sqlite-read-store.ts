@@ -95,6 +95,11 @@ export class SqliteReadStore implements ReadStore {
    */
   private readonly known = new Map<string, Doc | null>();
   private static readonly KNOWN_CAPACITY = 20_000;
+  /**
+   * Collections whose documents are never read back (appendOnly): what they are sent is not kept in `known`, where a
+   * history entry per event pushed out the documents projections do read (and cost a fifth of a projection's CPU).
+   */
+  private readonly appendOnly = new Set<string>();
   /** Per table: the fields stored in columns of their own. */
   private readonly columns = new Map<string, readonly string[]>();
 
@@ -122,6 +127,7 @@ export class SqliteReadStore implements ReadStore {
     // Also when a collection's table is missing or has other columns (written by an older Shiplog): replay it.
     const stale = (c: CollectionDef) => this.columnsOf(table(c.name)).join() !== indexedFields(c.indexes).join() || !this.tableExists(table(c.name));
     const reset = row !== undefined && (row.version !== version || collections.some(stale));
+    for (const collection of collections) if (collection.appendOnly === true) this.appendOnly.add(collection.name);
     this.db.transaction(() => {
       for (const collection of collections) this.createCollection(collection, reset);
       if (!row || reset) {
@@ -187,7 +193,12 @@ export class SqliteReadStore implements ReadStore {
       const rows = [...writes].map(([collection, byId]) => tableWrites(table(collection), this.columnsOf(table(collection)), byId));
       const claimed = this.db.transaction(() => claim() && (writeTables((sql) => this.statement(sql), rows), true)).immediate();
       if (!claimed) this.known.clear();
-      else for (const [collection, byId] of writes) for (const [id, write] of byId) this.remember(key(collection, id), 'doc' in write ? write.doc : null);
+      else {
+        for (const [collection, byId] of writes) {
+          if (this.appendOnly.has(collection)) continue;
+          for (const [id, write] of byId) this.remember(key(collection, id), 'doc' in write ? write.doc : null);
+        }
+      }
       return claimed;
     } catch (error) {
       this.known.clear();
