@@ -11,7 +11,8 @@ import { SqliteReadStore } from '../libs/read-models/sqlite/sqlite-read-store';
 const main = async () => {
   const dir = process.argv[2]!;
   const store = SqliteEventStore.open({ file: join(dir, 'events.db') });
-  const readStore = new SqliteReadStore(join(dir, 'read-models.db'));
+  // Unsynced, as the server's rebuilds are by default (SHIPLOG_READ_MODEL_FSYNC off).
+  const readStore = new SqliteReadStore(join(dir, 'read-models.db'), { fsync: false });
   const runner = new ProjectionRunner(store, readStore, PROJECTIONS);
   for (const projection of PROJECTIONS) await readStore.prepare(projection);
   const started = process.hrtime.bigint();

@@ -62,6 +62,17 @@ describe('projections in a worker thread (the embedded default)', () => {
     expect(await versions()).toEqual(['1.0.0']);
   });
 
+  (linuxBootId() === null ? it.skip : it)('leaves no marker of a worker that died: its writes are fsync\'d and the restarted worker has its own', async () => {
+    const markers = () => readdirSync(dir).filter((name) => name.startsWith('read-models.db.unsynced.'));
+    await thread.waitFor((await append(completed('d1', '1.0.0'))).position, 5_000);
+    const [before] = markers();
+    await (thread as unknown as { worker: Worker }).worker.terminate(); // as on an uncaught error: no close
+    expect(await thread.waitFor((await append(completed('d2', '1.0.1'))).position, 5_000)).toBe(true);
+    const after = markers();
+    expect(after).toHaveLength(1);
+    expect(after).not.toContain(before);
+  });
+
   it('answers false from waitFor when the position is not reached in time', async () => {
     expect(await thread.waitFor(1_000_000, 50)).toBe(false);
   });

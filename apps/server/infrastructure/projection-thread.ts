@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { compiledScript } from '../../../libs/shared/compiled-script';
+import { releaseMarkersOfThread } from '../../../libs/read-models/sqlite/unsynced-writes';
 import type { EventStore } from '../../../libs/event-store/event-store.port';
 import { lowestOf, PositionWaiters, statusesAt, type ProjectionControl, type ProjectionStatus, type RebuildProgress } from '../../../libs/read-models/projection-control';
 import type { AppliedPositions } from '../../../libs/read-models/projection-runner';
@@ -53,6 +54,7 @@ export class ProjectionThread implements ProjectionControl {
     const workerData = { eventsFile, readModelsFile, readModelFsync } satisfies ProjectionWorkerData;
     const worker = new Worker(compiledScript(__dirname, 'projection-worker.js'), { workerData });
     this.worker = worker;
+    const thread = worker.threadId; // -1 once it has exited
     return new Promise((resolve, reject) => {
       worker.on('message', (message: FromWorker) => {
         if (message.type === 'started') resolve();
@@ -62,6 +64,9 @@ export class ProjectionThread implements ProjectionControl {
       worker.on('error', (error) => this.options.log(`projection worker failed: ${error.message}`));
       worker.on('exit', (code) => {
         if (this.worker === worker) this.worker = null;
+        // A worker that died without closing its read-model connection leaves that connection's marker: its writes
+        // are made durable and the marker removed here (after a clean stop there is none).
+        releaseMarkersOfThread(this.options.readModelsFile, thread);
         reject(new Error(`projection worker exited (${code}) before it started`));
         this.failRebuilds(`the projection worker exited (${code})`);
         if (this.stopping) return;

@@ -58,7 +58,11 @@ port.on('message', (message: ToWorker) => {
     case 'stop':
       return void runner
         .stop()
-        .then(() => Promise.all([readStore.close(), store.close()]))
+        .catch((error: unknown) => post({ type: 'log', message: `projections did not stop cleanly: ${errorMessage(error)}` }))
+        .then(() => Promise.allSettled([readStore.close(), store.close()]))
+        .then((closed) => {
+          for (const outcome of closed) if (outcome.status === 'rejected') post({ type: 'log', message: `closing failed: ${errorMessage(outcome.reason)}` });
+        })
         .finally(() => post({ type: 'stopped' }));
     default:
       return ((unknown: never) => post({ type: 'log', message: `unknown message ${JSON.stringify(unknown)}` }))(message);

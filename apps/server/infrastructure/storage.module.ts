@@ -61,9 +61,12 @@ class StorageLifecycle implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.projections.stop();
-    await this.readStore.close();
-    await this.store.close();
+    try {
+      await this.projections.stop();
+      await this.readStore.close();
+    } finally {
+      await this.store.close();
+    }
   }
 }
 

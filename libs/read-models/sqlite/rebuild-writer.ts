@@ -5,6 +5,8 @@ import type { Doc } from '../read-store.port';
 import { tableWrites, type TableWrites } from './sqlite-rows';
 
 export type RebuildBatch = { batch: number; tables: TableWrites[] };
+/** The file, and whether its writes are fsync'd at WAL checkpoints (as the store's that starts the writer). */
+export type RebuildWriterData = { file: string; fsync: boolean };
 export type RebuildWriterReply = { batch: number; error?: string };
 
 /** Batches (one per projection per read of events) a rebuild may have ahead of its writer thread. */
@@ -42,8 +44,8 @@ export class RebuildWriter {
   private readonly waiters: { batch: number; resolve: () => void; reject: (error: Error) => void }[] = [];
   private readonly exited: Promise<void>;
 
-  constructor(file: string) {
-    this.worker = new Worker(compiledScript(__dirname, 'rebuild-writer.worker.js'), { workerData: { file } });
+  constructor(file: string, fsync: boolean) {
+    this.worker = new Worker(compiledScript(__dirname, 'rebuild-writer.worker.js'), { workerData: { file, fsync } satisfies RebuildWriterData });
     this.worker.on('message', ({ batch, error }: RebuildWriterReply) => {
       if (error !== undefined) return this.fail(new Error(`rebuild write failed: ${error}`));
       this.committed = batch;

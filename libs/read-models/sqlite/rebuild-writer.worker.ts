@@ -5,15 +5,17 @@
  */
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { RebuildBatch, RebuildWriterReply } from './rebuild-writer';
+import type { RebuildBatch, RebuildWriterData, RebuildWriterReply } from './rebuild-writer';
 import { writeTables } from './sqlite-rows';
 
 const port = parentPort;
 if (!port) throw new Error('rebuild-writer.worker runs as a worker thread (see RebuildWriter)');
 
-const db = new Database((workerData as { file: string }).file);
+const { file, fsync } = workerData as RebuildWriterData;
+const db = new Database(file);
 db.pragma('journal_mode = WAL');
-db.pragma('synchronous = NORMAL');
+// Unsynced like the store that started it, whose marker covers this connection's writes too (unsynced-writes.ts).
+db.pragma(`synchronous = ${fsync ? 'NORMAL' : 'OFF'}`);
 // Another rebuild's swap (index builds in one transaction) may hold the write lock for minutes on a large store.
 db.pragma('busy_timeout = 600000');
 const statements = new Map<string, Database.Statement>();

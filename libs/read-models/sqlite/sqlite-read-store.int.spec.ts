@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -121,17 +121,21 @@ describe('sqlite read store written without fsync', () => {
   const things = { name: 'things', version: 1, collections: [{ name: 'things', indexes: [['kind']] }] };
   const markers = () => readdirSync(dir).filter((name) => name.startsWith('read.db.unsynced.'));
   const unsynced = (bootId: string) => new SqliteReadStore(file, { fsync: false, bootId });
-  /** A process that has exited: the pid a crashed writer leaves in its marker's name. */
-  const deadPid = () => spawnSync(process.execPath, ['-e', '']).pid!;
 
-  /** Writes one document unsynced, then leaves a marker as a writer that crashed (no close) on `bootId` would. */
-  const crashWhileWriting = async (bootId: string) => {
-    const writer = unsynced(bootId);
-    await writer.prepare(things);
-    await writer.commit('things', { from: 0, to: 7 }, async (tx) => tx.put('things', { id: 'a', kind: 'x' }));
-    const [marker] = markers();
-    copyFileSync(join(dir, marker!), join(dir, `read.db.unsynced.${deadPid()}.crashed`));
-    await writer.close();
+  /** A real crash: another process writes a document unsynced on `bootId`, then is killed (SIGKILL) before any close. */
+  const crashWhileWriting = (bootId: string) => {
+    const built = join(__dirname, '../../../dist/libs/read-models/sqlite/sqlite-read-store.js'); // npm test builds first
+    const script = `
+      const { SqliteReadStore } = require(${JSON.stringify(built)});
+      const store = new SqliteReadStore(${JSON.stringify(file)}, { fsync: false, bootId: ${JSON.stringify(bootId)} });
+      (async () => {
+        await store.prepare(${JSON.stringify(things)});
+        await store.commit('things', { from: 0, to: 7 }, async (tx) => tx.put('things', { id: 'a', kind: 'x' }));
+        process.kill(process.pid, 'SIGKILL');
+      })();`;
+    const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    expect([child.signal, child.stderr]).toEqual(['SIGKILL', '']);
+    expect(markers()).toHaveLength(1);
   };
 
   it('keeps a marker while it writes and none once closed; a clean close keeps the data across a reboot', async () => {
@@ -154,20 +158,19 @@ describe('sqlite read store written without fsync', () => {
   });
 
   it('after a crash of the process, the same boot keeps the file (the kernel has the writes) and clears the marker', async () => {
-    await crashWhileWriting('boot-a');
-    const after = unsynced('boot-a');
+    crashWhileWriting('boot-a');
+    const after = new SqliteReadStore(file, { bootId: 'boot-a' });
     try {
       expect(after.discardedTornFile).toBe(false);
       expect(await after.get('things', 'a')).toEqual({ id: 'a', kind: 'x' });
-      expect(markers()).toHaveLength(1); // its own
+      expect(markers()).toEqual([]);
     } finally {
       await after.close();
     }
-    expect(markers()).toEqual([]);
   });
 
   it('after a reboot under unsynced writes, deletes the file so the projections replay from the start (also when opened to fsync)', async () => {
-    await crashWhileWriting('boot-a');
+    crashWhileWriting('boot-a');
     const after = new SqliteReadStore(file, { bootId: 'boot-b' });
     try {
       expect(after.discardedTornFile).toBe(true);
@@ -175,6 +178,21 @@ describe('sqlite read store written without fsync', () => {
       expect(await after.checkpoint('things')).toBeNull();
       expect(await after.prepare(things)).toBe(0);
       expect(await after.get('things', 'a')).toBeNull();
+    } finally {
+      await after.close();
+    }
+  });
+
+  it('does not trust a file beside a marker it cannot read', async () => {
+    const writer = unsynced('boot-a');
+    await writer.prepare(things);
+    await writer.commit('things', { from: 0, to: 7 }, async (tx) => tx.put('things', { id: 'a', kind: 'x' }));
+    await writer.close();
+    writeFileSync(join(dir, 'read.db.unsynced.1.0.unreadable'), 'not json');
+    const after = unsynced('boot-a');
+    try {
+      expect(after.discardedTornFile).toBe(true);
+      expect(await after.checkpoint('things')).toBeNull();
     } finally {
       await after.close();
     }
@@ -192,11 +210,14 @@ describe('sqlite read store written without fsync', () => {
     expect(markers()).toEqual([]);
   });
 
-  it('fsyncs where the kernel has no boot id to tie unsynced writes to', async () => {
+  it('fsyncs, and judges no marker, where the kernel has no boot id to tie unsynced writes to', async () => {
+    crashWhileWriting('boot-a');
     const store = new SqliteReadStore(file, { fsync: false, bootId: null });
     try {
       expect(store.fsyncs).toBe(true);
-      expect(markers()).toEqual([]);
+      expect(store.discardedTornFile).toBe(false);
+      expect(await store.get('things', 'a')).toEqual({ id: 'a', kind: 'x' });
+      expect(markers()).toHaveLength(1); // the crashed writer's, left for a Linux start to judge
     } finally {
       await store.close();
     }

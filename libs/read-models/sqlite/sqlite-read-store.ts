@@ -114,12 +114,25 @@ export class SqliteReadStore implements ReadStore {
     this.discardedTornFile = discardIfTorn(file, bootId);
     this.syncUnsyncedWrites = options.fsync === false && bootId !== null ? markUnsynced(file, bootId) : null;
     this.fsyncs = this.syncUnsyncedWrites === null;
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    // Read models can always be rebuilt from the event store, so they need no fsync per commit (nor at all, unsynced).
-    this.db.pragma(`synchronous = ${this.fsyncs ? 'NORMAL' : 'OFF'}`);
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec('CREATE TABLE IF NOT EXISTS projection_checkpoints (name TEXT PRIMARY KEY, version INTEGER NOT NULL, position INTEGER NOT NULL)');
+    this.db = this.openDatabase(file);
+  }
+
+  /** The connection, set up; if that fails, this connection's marker goes (nothing was written unsynced). */
+  private openDatabase(file: string): Database.Database {
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(file);
+      db.pragma('journal_mode = WAL');
+      // Read models can always be rebuilt from the event store, so they need no fsync per commit (nor at all, unsynced).
+      db.pragma(`synchronous = ${this.fsyncs ? 'NORMAL' : 'OFF'}`);
+      db.pragma('busy_timeout = 5000');
+      db.exec('CREATE TABLE IF NOT EXISTS projection_checkpoints (name TEXT PRIMARY KEY, version INTEGER NOT NULL, position INTEGER NOT NULL)');
+      return db;
+    } catch (error) {
+      db?.close();
+      this.syncUnsyncedWrites?.();
+      throw error;
+    }
   }
 
   async prepare({ name, version, collections }: ProjectionIdentity): Promise<number> {
@@ -180,6 +193,8 @@ export class SqliteReadStore implements ReadStore {
     const claim = () => this.statement('UPDATE projection_checkpoints SET position = ? WHERE name = ? AND position = ?').run(to, projection, from).changes === 1;
     const key = (collection: string, id: string) => `${table(collection)}\u0000${id}`;
     const { tx, writes } = overlayTx(async (collection, id) => {
+      // Append-only documents are neither kept when written nor when read, so `known` never holds a stale one.
+      if (this.appendOnly.has(collection)) return this.getSync(collection, id);
       const cached = this.known.get(key(collection, id));
       if (cached !== undefined) return cached;
       const doc = this.getSync(collection, id);
@@ -229,7 +244,7 @@ export class SqliteReadStore implements ReadStore {
     this.forgetSchema();
     // One writer thread for the rebuilds in progress (a failed one is left to the rebuilds it failed); the last to
     // finish ends it.
-    if (!this.rebuilding || this.rebuilding.writer.failed) this.rebuilding = { writer: new RebuildWriter(this.file), targets: 0 };
+    if (!this.rebuilding || this.rebuilding.writer.failed) this.rebuilding = { writer: new RebuildWriter(this.file, this.fsyncs), targets: 0 };
     const shared = this.rebuilding;
     shared.targets += 1;
     const { writer } = shared;
@@ -319,7 +334,13 @@ export class SqliteReadStore implements ReadStore {
   }
 
   async close(): Promise<void> {
-    this.db.close();
-    this.syncUnsyncedWrites?.();
+    try {
+      // A rebuild still writing would write on after this connection's marker is gone: it is stopped first.
+      await this.rebuilding?.writer.abort();
+      this.rebuilding = null;
+    } finally {
+      this.db.close();
+      this.syncUnsyncedWrites?.();
+    }
   }
 }

@@ -7,8 +7,9 @@
  * have reached the disk: the file is deleted before anyone opens it, and the projections rebuild it from the events.
  */
 import { randomUUID } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 
 const BOOT_ID_FILE = '/proc/sys/kernel/random/boot_id';
 
@@ -41,7 +42,45 @@ const fsyncDir = (dir: string): void => {
   }
 };
 
-type Marker = { path: string; pid: number; bootId: string };
+/** Everything written to `file` so far, on disk: the file, its WAL (if a connection still has one), the directory. */
+const fsyncDatabase = (file: string): void => {
+  for (const path of [file, `${file}-wal`]) {
+    try {
+      fsyncPath(path);
+    } catch (error) {
+      if (!isErrno(error, 'ENOENT')) throw error; // no WAL once the last connection closed
+    }
+  }
+  fsyncDir(dirname(file));
+};
+
+/**
+ * Who wrote unsynced: the boot, and the process as its pid namespace, pid and start time name it (a pid alone is
+ * reused, and in a container every server is pid 1).
+ */
+type Writer = { bootId: string; pidNamespace: string; pid: number; startTime: string; thread: number };
+type Marker = Writer & { path: string };
+
+const pidNamespace = (): string => {
+  try {
+    return readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return '';
+  }
+};
+
+/** Field 22 of /proc/<pid>/stat, after the command (which may hold spaces and parentheses); null if no such process. */
+const startTime = (pid: number | 'self'): string | null => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+};
+
+/** A writer in another pid namespace cannot be looked up: it counts as running. */
+const running = (writer: Writer): boolean => writer.pidNamespace !== pidNamespace() || startTime(writer.pid) === writer.startTime;
 
 const markerPrefix = (file: string) => `${basename(file)}.unsynced.`;
 
@@ -56,59 +95,73 @@ const markersOf = (file: string): Marker[] => {
   }
   return names.flatMap((name) => {
     const path = join(dirname(file), name);
+    let text: string;
     try {
-      return [{ path, pid: Number(name.slice(prefix.length).split('.')[0]), bootId: readFileSync(path, 'utf8').trim() }];
+      text = readFileSync(path, 'utf8');
     } catch (error) {
       if (isErrno(error, 'ENOENT')) return []; // its writer closed meanwhile
       throw error;
     }
+    try {
+      return [{ ...(JSON.parse(text) as Writer), path }];
+    } catch {
+      // Not a marker this code wrote (markers appear whole, by rename): of no known boot, so the file is not trusted.
+      return [{ bootId: '', pidNamespace: '', pid: 0, startTime: '', thread: 0, path }];
+    }
   });
-};
-
-const processAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return isErrno(error, 'EPERM');
-  }
 };
 
 /**
  * Run before a connection opens `file`. True when a writer of an earlier boot left it unsynced: the file, its WAL and
- * the markers are deleted then. Markers of this boot whose process is gone are removed: that process crashed, and the
- * kernel kept its writes.
+ * the markers are deleted then. Markers of this boot whose writer is gone (a crashed process: the kernel kept its
+ * writes) are removed once the file is fsync'd. Without a boot id (not Linux) nothing can be judged: nothing is done.
  */
 export const discardIfTorn = (file: string, bootId: string | null): boolean => {
+  if (bootId === null) return false;
   const markers = markersOf(file);
   const torn = markers.filter((marker) => marker.bootId !== bootId);
-  for (const marker of markers) if (marker.bootId === bootId && !processAlive(marker.pid)) rmSync(marker.path, { force: true });
-  if (torn.length === 0) return false;
-  for (const path of [file, `${file}-wal`, `${file}-shm`, ...torn.map((marker) => marker.path)]) rmSync(path, { force: true });
-  fsyncDir(dirname(file));
-  return true;
+  if (torn.length > 0) {
+    for (const path of [file, `${file}-wal`, `${file}-shm`, ...torn.map((marker) => marker.path)]) rmSync(path, { force: true });
+    fsyncDir(dirname(file));
+    return true;
+  }
+  const gone = markers.filter((marker) => !running(marker));
+  if (gone.length > 0) {
+    fsyncDatabase(file);
+    for (const marker of gone) rmSync(marker.path, { force: true });
+    fsyncDir(dirname(file));
+  }
+  return false;
 };
 
 /**
- * Puts this connection's marker in place (durably) before its first unsynced write. The function returned is for
- * after the connection closed: it fsyncs the file (and its WAL, if another connection still has it open), then
- * removes the marker.
+ * Puts this connection's marker in place (complete and on disk: written under another name, then renamed) before its
+ * first unsynced write. The function returned is for after the connection closed: it fsyncs the file (and its WAL, if
+ * another connection still has it open), then removes the marker.
  */
 export const markUnsynced = (file: string, bootId: string): (() => void) => {
-  const marker = join(dirname(file), `${markerPrefix(file)}${process.pid}.${randomUUID()}`);
-  writeFileSync(marker, bootId);
-  fsyncPath(marker);
+  const writer: Writer = { bootId, pidNamespace: pidNamespace(), pid: process.pid, startTime: startTime('self') ?? '', thread: threadId };
+  const marker = join(dirname(file), `${markerPrefix(file)}${process.pid}.${threadId}.${randomUUID()}`);
+  const draft = join(dirname(file), `.${basename(marker)}.draft`);
+  writeFileSync(draft, JSON.stringify(writer));
+  fsyncPath(draft);
+  renameSync(draft, marker);
   fsyncDir(dirname(file));
   return () => {
-    for (const path of [file, `${file}-wal`]) {
-      try {
-        fsyncPath(path);
-      } catch (error) {
-        if (!isErrno(error, 'ENOENT')) throw error; // the WAL goes with the last connection's close
-      }
-    }
-    fsyncDir(dirname(file));
+    fsyncDatabase(file);
     rmSync(marker, { force: true });
     fsyncDir(dirname(file));
   };
+};
+
+/**
+ * For a worker thread of this process that ended without closing its connection (it crashed): its writes are made
+ * durable and its markers removed, as its close would have.
+ */
+export const releaseMarkersOfThread = (file: string, thread: number): void => {
+  const own = markersOf(file).filter((marker) => marker.pid === process.pid && marker.pidNamespace === pidNamespace() && marker.thread === thread);
+  if (own.length === 0) return;
+  fsyncDatabase(file);
+  for (const marker of own) rmSync(marker.path, { force: true });
+  fsyncDir(dirname(file));
 };
