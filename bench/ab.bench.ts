@@ -1,5 +1,5 @@
 /**
- * npm run bench:ab -- --other <main.js of another build> [--rounds R --seconds S --connections C]
+ * npm run bench:ab -- --other <main.js of another build | baseline> [--rounds R --seconds S --connections C]
  * Two Shiplog builds under the ingest load of `npm run bench` (same payloads, 50 lanes, auth on, durable), one after
  * the other, R rounds (default 3), each on a fresh data dir: req/s, p99 and the CPU each server spent per request,
  * all its threads and its request thread alone (Linux /proc). On a machine whose speed drifts from minute to minute,
@@ -7,12 +7,13 @@
  *
  * The other build: `git worktree add ../shiplog-before <commit>`, `ln -s $PWD/node_modules ../shiplog-before/`,
  * `(cd ../shiplog-before && npm run build)`, then `--other ../shiplog-before/dist/apps/server/main.js`.
+ * `--other baseline` runs the ingest bench's baseline server (bench/baseline-server.ts) instead: Shiplog ÷ baseline.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchToken, deploymentEvents, load, shiplogEnv } from './http.bench';
-import { median, removeDir, round, SHIPLOG_MAIN, startServerProcess, tempDir } from './support';
+import { BASELINE_MAIN, median, removeDir, round, SHIPLOG_MAIN, startServerProcess, tempDir } from './support';
 
 const TICK_MICROS = 10_000; // USER_HZ 100: /proc times are in hundredths of a second
 
@@ -36,7 +37,8 @@ type Run = { rps: number; p99_ms: number; cpu_us: number; request_thread_us: num
 const measure = async (main: string, connections: number, seconds: number): Promise<Run> => {
   const dir = await tempDir('shiplog-bench-ab-');
   const token = benchToken();
-  const server = await startServerProcess(main, shiplogEnv(dir, token));
+  const env = main === BASELINE_MAIN ? { BASELINE_DB: join(dir, 'baseline.db'), BASELINE_TOKEN: token } : shiplogEnv(dir, token);
+  const server = await startServerProcess(main, env);
   try {
     const target = { name: main, server, token, next: deploymentEvents() };
     await load(target, connections, 2);
@@ -58,8 +60,8 @@ const main = async () => {
   const { values } = parseArgs({
     options: { other: { type: 'string' }, rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '8' }, connections: { type: 'string', default: '32' } },
   });
-  if (!values.other) throw new Error('--other <path to the other build\'s dist/apps/server/main.js> is required');
-  const builds = { other: resolve(values.other), this: SHIPLOG_MAIN };
+  if (!values.other) throw new Error('--other <path to the other build\'s dist/apps/server/main.js, or baseline> is required');
+  const builds = { other: values.other === 'baseline' ? BASELINE_MAIN : resolve(values.other), this: SHIPLOG_MAIN };
   const [rounds, seconds, connections] = [Number(values.rounds), Number(values.seconds), Number(values.connections)];
   const ratios: number[] = [];
   for (let round_ = 1; round_ <= rounds; round_ += 1) {
