@@ -63,8 +63,12 @@ export const initialLaneState: LaneState = {
 const FACT_KEYS = ['deployment_id', 'product', 'environment', 'version', 'occurred_at', 'deployed_by', 'scm_sha', 'scm_branch', 'build_url', 'extra_metadata'] as const;
 
 /** Only the CI facts of an event, so that events derived from an attempt (e.g. superseded) carry no request fields. */
-export const deploymentFacts = (data: DeploymentFacts): DeploymentFacts =>
-  Object.fromEntries(FACT_KEYS.filter((key) => data[key] !== undefined).map((key) => [key, data[key]])) as DeploymentFacts;
+export const deploymentFacts = (data: DeploymentFacts): DeploymentFacts => {
+  // A loop, not filter/map/fromEntries: this runs for every lane event a command or a reactor folds.
+  const facts: Partial<Record<(typeof FACT_KEYS)[number], unknown>> = {};
+  for (const key of FACT_KEYS) if (data[key] !== undefined) facts[key] = data[key];
+  return facts as DeploymentFacts;
+};
 
 const rememberSha = (lane: LaneState, facts: DeploymentFacts): LaneState['shaByVersion'] =>
   facts.scm_sha ? lane.shaByVersion.add(facts.version, facts.scm_sha) : lane.shaByVersion;

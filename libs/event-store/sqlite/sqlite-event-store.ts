@@ -87,8 +87,11 @@ const prepareStatements = (db: Database.Database) => ({
   ),
   byId: db.prepare<[string], EventRow>('SELECT * FROM events WHERE id = ?'),
   byIdempotencyKey: db.prepare<[string], EventRow>('SELECT * FROM events WHERE idempotency_key = ? ORDER BY position'),
-  head: db.prepare<[string], Pick<EventRow, 'revision' | 'metadata'>>(
-    'SELECT revision, metadata FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1',
+  // The (stream, revision) index alone answers it: no row is read.
+  headRevision: db.prepare<[string], Pick<EventRow, 'revision'>>('SELECT revision FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1'),
+  // The hash the next event chains to, taken out of the metadata by SQLite (no JSON parse of the whole of it here).
+  head: db.prepare<[string], { revision: number; hash: string }>(
+    "SELECT revision, json_extract(metadata, '$.hash') AS hash FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1",
   ),
   forwards: db.prepare<[string, number, number], EventRow>(
     'SELECT * FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?',
@@ -249,7 +252,7 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
       events,
       ids: events.map((event) => event.id ?? this.ids.next()),
       options,
-      head: { revision: current, hash: head ? (JSON.parse(head.metadata) as { hash: string }).hash : GENESIS_HASH },
+      head: { revision: current, hash: head?.hash ?? GENESIS_HASH },
       recordedAt: this.clock.now().toISOString(),
       serializer: this.serializer,
     });
@@ -285,8 +288,7 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
       const { stream, revision, metadata } = event;
       let head = heads.get(stream);
       if (!head) {
-        const row = this.statements.head.get(stream);
-        head = row ? { revision: row.revision, hash: (JSON.parse(row.metadata) as { hash: string }).hash } : { revision: NO_STREAM, hash: GENESIS_HASH };
+        head = this.statements.head.get(stream) ?? { revision: NO_STREAM, hash: GENESIS_HASH };
       }
       const refuse = (reason: string) => new Error(`Cannot import event ${event.id} into stream ${stream} at revision ${revision}: ${reason}; nothing was imported`);
       if (revision !== head.revision + 1) throw refuse(`the stream's next revision is ${head.revision + 1}`);
@@ -319,7 +321,7 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
       throw new PartialDuplicateAppend(stream, rows.map((r) => r.id));
     }
     const stored = rows.map((row) => this.toRecorded(row));
-    const current = this.statements.head.get(stored[0]!.stream)?.revision ?? NO_STREAM;
+    const current = this.statements.headRevision.get(stored[0]!.stream)?.revision ?? NO_STREAM;
     return { stream: stored[0]!.stream, revision: current, position: stored[stored.length - 1]!.position, events: stored, alreadyAppended: true };
   }
 
@@ -335,10 +337,10 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
     const limit = options.maxCount ?? -1;
     if (options.direction === 'backwards') {
       const rows = this.statements.backwards.all(stream, options.fromRevision ?? Number.MAX_SAFE_INTEGER, limit);
-      return { events: rows.map((row) => this.toRecorded(row)), revision: this.statements.head.get(stream)?.revision ?? NO_STREAM };
+      return { events: rows.map((row) => this.toRecorded(row)), revision: this.statements.headRevision.get(stream)?.revision ?? NO_STREAM };
     }
     // The head first: most reads are of a missing stream or from a cached revision past the head (nothing to read).
-    const head = this.statements.head.get(stream)?.revision ?? NO_STREAM;
+    const head = this.statements.headRevision.get(stream)?.revision ?? NO_STREAM;
     const fromRevision = options.fromRevision ?? 0;
     if (head < fromRevision) return { events: [], revision: head };
     const rows = this.statements.forwards.all(stream, fromRevision, limit);
