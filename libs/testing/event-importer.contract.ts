@@ -139,6 +139,13 @@ export const describeEventImporterContract = (adapter: string, factory: EventImp
       expect((await store.readAll(0, 100)).map((e) => e.id)).toEqual(['h-0']);
     });
 
+    it('refuses an event without a hash (the next one could not chain to it) and writes nothing of that call', async () => {
+      const [zero] = history()('s-nohash', { id: 'n-0', type: 'a', data: {} });
+      const { hash: _hash, ...unhashed } = zero!.metadata;
+      await expectRefused(store.importEvents([{ ...zero!, metadata: unhashed as RecordedEvent['metadata'] }]), 's-nohash', 0);
+      expect(await store.readAll(0, 100)).toEqual([]);
+    });
+
     it('continues the hash chain when a normal append follows the import', async () => {
       const imported = history()('lane-web@prod', { id: 'w-0', type: 'deployment.started', data: { version: '1' } }, { id: 'w-1', type: 'deployment.completed', data: { version: '1' } });
       await store.importEvents(imported);

@@ -66,7 +66,12 @@ export class ProjectionThread implements ProjectionControl {
         if (this.worker === worker) this.worker = null;
         // A worker that died without closing its read-model connection leaves that connection's marker: its writes
         // are made durable and the marker removed here (after a clean stop there is none).
-        releaseMarkersOfThread(this.options.readModelsFile, thread);
+        try {
+          releaseMarkersOfThread(this.options.readModelsFile, thread);
+        } catch (error) {
+          // Left in place, the marker only costs a rebuild of the read models after the next reboot.
+          this.options.log(`projection worker's unsynced marker not released: ${error instanceof Error ? error.message : String(error)}`);
+        }
         reject(new Error(`projection worker exited (${code}) before it started`));
         this.failRebuilds(`the projection worker exited (${code})`);
         if (this.stopping) return;

@@ -25,7 +25,8 @@ const { eventsFile, readModelsFile, readModelFsync } = workerData as ProjectionW
 // (cheaper) batches. Idle cores still run this thread at once, so a quiet server's projections do not lag.
 if (!lowerThreadPriority(PROJECTION_THREAD_NICENESS)) post({ type: 'log', message: 'projection thread: priority not lowered (not supported or not permitted here)' });
 const store = SqliteEventStore.open({ file: eventsFile, serializer: createSerializer(SHIPLOG_UPCASTERS) });
-const readStore = new SqliteReadStore(readModelsFile, { fsync: readModelFsync });
+// The server judged the unsynced markers before opening its own connection; this one must not delete a file in use.
+const readStore = new SqliteReadStore(readModelsFile, { fsync: readModelFsync, judgeMarkers: false });
 // Positions are reported once per turn of this thread's loop, however many batches moved them.
 let latest: FromWorker | null = null;
 const runner = new ProjectionRunner(

@@ -548,6 +548,7 @@ export class EsdbEventStore implements EventStore, EventImporter, LeaseStore {
       const head = heads.get(stream) ?? (await this.head(stream));
       if (event.revision !== head.revision + 1) throw new Error(`Cannot import ${stream} revision ${event.revision}: the target stream is at revision ${head.revision}`);
       if (event.metadata.prevHash !== head.hash) throw new Error(`Cannot import ${stream} revision ${event.revision}: its prevHash does not match the target stream's last hash`);
+      if (typeof event.metadata.hash !== 'string') throw new Error(`Cannot import ${stream} revision ${event.revision}: it has no hash`);
       heads.set(stream, { revision: event.revision, hash: event.metadata.hash });
       const run = runs[runs.length - 1];
       if (run?.stream === stream) run.events.push(event);

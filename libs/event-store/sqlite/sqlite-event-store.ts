@@ -293,6 +293,7 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
       const refuse = (reason: string) => new Error(`Cannot import event ${event.id} into stream ${stream} at revision ${revision}: ${reason}; nothing was imported`);
       if (revision !== head.revision + 1) throw refuse(`the stream's next revision is ${head.revision + 1}`);
       if (metadata.prevHash !== head.hash) throw refuse(`its prevHash is not the hash of revision ${head.revision} (${head.hash})`);
+      if (typeof metadata.hash !== 'string') throw refuse('it has no hash');
       if (this.statements.byId.get(event.id)) throw refuse('an event with this id is already stored');
       const info = this.statements.insert.run(
         event.id,

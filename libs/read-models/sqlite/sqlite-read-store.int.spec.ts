@@ -198,6 +198,17 @@ describe('sqlite read store written without fsync', () => {
     }
   });
 
+  it('leaves the markers to the first connection: one opened with judgeMarkers false deletes nothing (the file may be in use)', async () => {
+    crashWhileWriting('boot-a');
+    const worker = new SqliteReadStore(file, { fsync: false, bootId: 'boot-b', judgeMarkers: false });
+    try {
+      expect(worker.discardedTornFile).toBe(false);
+      expect(await worker.get('things', 'a')).toEqual({ id: 'a', kind: 'x' });
+    } finally {
+      await worker.close();
+    }
+  });
+
   it('leaves the markers of writers still running on this boot alone', async () => {
     const running = unsynced('boot-a');
     const second = unsynced('boot-a');

@@ -76,6 +76,12 @@ export type SqliteReadStoreOptions = {
   fsync?: boolean;
   /** The boot the unsynced writes are tied to: the kernel's by default (tests pass their own). */
   bootId?: string | null;
+  /**
+   * True (default): judge the markers of unsynced writers before opening (and delete a torn file). A connection opened
+   * while others may have the file open (the projection worker, restarted or not) passes false: the server judged them
+   * once, before its first connection.
+   */
+  judgeMarkers?: boolean;
 };
 
 /** Read models on their own SQLite file, one table of JSON documents per collection. */
@@ -111,7 +117,7 @@ export class SqliteReadStore implements ReadStore {
     options: SqliteReadStoreOptions = {},
   ) {
     const bootId = options.bootId === undefined ? linuxBootId() : options.bootId;
-    this.discardedTornFile = discardIfTorn(file, bootId);
+    this.discardedTornFile = options.judgeMarkers !== false && discardIfTorn(file, bootId);
     this.syncUnsyncedWrites = options.fsync === false && bootId !== null ? markUnsynced(file, bootId) : null;
     this.fsyncs = this.syncUnsyncedWrites === null;
     this.db = this.openDatabase(file);

@@ -69,18 +69,25 @@ const pidNamespace = (): string => {
   }
 };
 
-/** Field 22 of /proc/<pid>/stat, after the command (which may hold spaces and parentheses); null if no such process. */
-const startTime = (pid: number | 'self'): string | null => {
+/**
+ * Field 22 of /proc/<pid>/stat, after the command (which may hold spaces and parentheses): 'gone' if there is no such
+ * process, null if it cannot be read (e.g. /proc mounted with hidepid).
+ */
+const startTime = (pid: number | 'self'): string | 'gone' | null => {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
-  } catch {
-    return null;
+  } catch (error) {
+    return isErrno(error, 'ENOENT', 'ESRCH') ? 'gone' : null;
   }
 };
 
-/** A writer in another pid namespace cannot be looked up: it counts as running. */
-const running = (writer: Writer): boolean => writer.pidNamespace !== pidNamespace() || startTime(writer.pid) === writer.startTime;
+/** Running unless known to be gone: a writer in another pid namespace, or one that cannot be looked up, counts as running. */
+const running = (writer: Writer): boolean => {
+  if (writer.pidNamespace !== pidNamespace()) return true;
+  const now = startTime(writer.pid);
+  return now === null || now === writer.startTime;
+};
 
 const markerPrefix = (file: string) => `${basename(file)}.unsynced.`;
 
@@ -95,17 +102,12 @@ const markersOf = (file: string): Marker[] => {
   }
   return names.flatMap((name) => {
     const path = join(dirname(file), name);
-    let text: string;
     try {
-      text = readFileSync(path, 'utf8');
+      return [{ ...(JSON.parse(readFileSync(path, 'utf8')) as Writer), path }];
     } catch (error) {
       if (isErrno(error, 'ENOENT')) return []; // its writer closed meanwhile
-      throw error;
-    }
-    try {
-      return [{ ...(JSON.parse(text) as Writer), path }];
-    } catch {
-      // Not a marker this code wrote (markers appear whole, by rename): of no known boot, so the file is not trusted.
+      // Unreadable, or not a marker this code wrote (markers appear whole, by rename): of no known boot, so the file
+      // is not trusted.
       return [{ bootId: '', pidNamespace: '', pid: 0, startTime: '', thread: 0, path }];
     }
   });
@@ -137,10 +139,13 @@ export const discardIfTorn = (file: string, bootId: string | null): boolean => {
 /**
  * Puts this connection's marker in place (complete and on disk: written under another name, then renamed) before its
  * first unsynced write. The function returned is for after the connection closed: it fsyncs the file (and its WAL, if
- * another connection still has it open), then removes the marker.
+ * another connection still has it open), then removes the marker. Null when this process's start time cannot be read
+ * (no marker could be told from a stale one): the connection then fsyncs.
  */
-export const markUnsynced = (file: string, bootId: string): (() => void) => {
-  const writer: Writer = { bootId, pidNamespace: pidNamespace(), pid: process.pid, startTime: startTime('self') ?? '', thread: threadId };
+export const markUnsynced = (file: string, bootId: string): (() => void) | null => {
+  const started = startTime('self');
+  if (started === null || started === 'gone') return null; // a marker no one could check: this connection fsyncs
+  const writer: Writer = { bootId, pidNamespace: pidNamespace(), pid: process.pid, startTime: started, thread: threadId };
   const marker = join(dirname(file), `${markerPrefix(file)}${process.pid}.${threadId}.${randomUUID()}`);
   const draft = join(dirname(file), `.${basename(marker)}.draft`);
   writeFileSync(draft, JSON.stringify(writer));
