@@ -269,8 +269,7 @@ class LeanClient {
       this.release(socket);
       return status;
     } catch (error) {
-      socket.destroy();
-      this.sockets.delete(socket);
+      socket.destroy(); // dropped by its 'close' listener
       this.waiting.shift()?.(this.open()); // its place goes to a fresh socket
       throw error;
     }

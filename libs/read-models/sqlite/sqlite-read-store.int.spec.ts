@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeReadStoreContract } from '../../testing/read-store.contract';
-import { SqliteReadStore } from './sqlite-read-store';
+import { SqliteReadStore, type SqliteReadStoreOptions } from './sqlite-read-store';
 
 describeReadStoreContract('sqlite', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'shiplog-rm-'));
@@ -121,6 +121,20 @@ describe('sqlite read store written without fsync', () => {
   const things = { name: 'things', version: 1, collections: [{ name: 'things', indexes: [['kind']] }] };
   const markers = () => readdirSync(dir).filter((name) => name.startsWith('read.db.unsynced.'));
   const unsynced = (bootId: string) => new SqliteReadStore(file, { fsync: false, bootId });
+  /** Opens a store on the file, hands it to `use`, and closes it whatever happens. */
+  const openedWith = async (options: SqliteReadStoreOptions, use: (store: SqliteReadStore) => Promise<void>) => {
+    const store = new SqliteReadStore(file, options);
+    try {
+      await use(store);
+    } finally {
+      await store.close();
+    }
+  };
+  /** What each test writes: the document `a` (kind x), at checkpoint 7. */
+  const writeA = async (store: SqliteReadStore) => {
+    await store.prepare(things);
+    await store.commit('things', { from: 0, to: 7 }, async (tx) => tx.put('things', { id: 'a', kind: 'x' }));
+  };
 
   /** A real crash: another process writes a document unsynced on `bootId`, then is killed (SIGKILL) before any close. */
   const crashWhileWriting = (bootId: string) => {
@@ -141,72 +155,53 @@ describe('sqlite read store written without fsync', () => {
   it('keeps a marker while it writes and none once closed; a clean close keeps the data across a reboot', async () => {
     const writer = unsynced('boot-a');
     expect(writer.fsyncs).toBe(false);
-    await writer.prepare(things);
-    await writer.commit('things', { from: 0, to: 7 }, async (tx) => tx.put('things', { id: 'a', kind: 'x' }));
+    await writeA(writer);
     expect(markers()).toHaveLength(1);
     await writer.close();
     expect(markers()).toEqual([]);
 
-    const after = unsynced('boot-b');
-    try {
+    await openedWith({ fsync: false, bootId: 'boot-b' }, async (after) => {
       expect(after.discardedTornFile).toBe(false);
       expect(await after.checkpoint('things')).toBe(7);
       expect(await after.get('things', 'a')).toEqual({ id: 'a', kind: 'x' });
-    } finally {
-      await after.close();
-    }
+    });
   });
 
   it('after a crash of the process, the same boot keeps the file (the kernel has the writes) and clears the marker', async () => {
     crashWhileWriting('boot-a');
-    const after = new SqliteReadStore(file, { bootId: 'boot-a' });
-    try {
+    await openedWith({ bootId: 'boot-a' }, async (after) => {
       expect(after.discardedTornFile).toBe(false);
       expect(await after.get('things', 'a')).toEqual({ id: 'a', kind: 'x' });
       expect(markers()).toEqual([]);
-    } finally {
-      await after.close();
-    }
+    });
   });
 
   it('after a reboot under unsynced writes, deletes the file so the projections replay from the start (also when opened to fsync)', async () => {
     crashWhileWriting('boot-a');
-    const after = new SqliteReadStore(file, { bootId: 'boot-b' });
-    try {
+    await openedWith({ bootId: 'boot-b' }, async (after) => {
       expect(after.discardedTornFile).toBe(true);
       expect(markers()).toEqual([]);
       expect(await after.checkpoint('things')).toBeNull();
       expect(await after.prepare(things)).toBe(0);
       expect(await after.get('things', 'a')).toBeNull();
-    } finally {
-      await after.close();
-    }
+    });
   });
 
   it('does not trust a file beside a marker it cannot read', async () => {
-    const writer = unsynced('boot-a');
-    await writer.prepare(things);
-    await writer.commit('things', { from: 0, to: 7 }, async (tx) => tx.put('things', { id: 'a', kind: 'x' }));
-    await writer.close();
+    await openedWith({ fsync: false, bootId: 'boot-a' }, writeA);
     writeFileSync(join(dir, 'read.db.unsynced.1.0.unreadable'), 'not json');
-    const after = unsynced('boot-a');
-    try {
+    await openedWith({ fsync: false, bootId: 'boot-a' }, async (after) => {
       expect(after.discardedTornFile).toBe(true);
       expect(await after.checkpoint('things')).toBeNull();
-    } finally {
-      await after.close();
-    }
+    });
   });
 
   it('leaves the markers to the first connection: one opened with judgeMarkers false deletes nothing (the file may be in use)', async () => {
     crashWhileWriting('boot-a');
-    const worker = new SqliteReadStore(file, { fsync: false, bootId: 'boot-b', judgeMarkers: false });
-    try {
+    await openedWith({ fsync: false, bootId: 'boot-b', judgeMarkers: false }, async (worker) => {
       expect(worker.discardedTornFile).toBe(false);
       expect(await worker.get('things', 'a')).toEqual({ id: 'a', kind: 'x' });
-    } finally {
-      await worker.close();
-    }
+    });
   });
 
   it('leaves the markers of writers still running on this boot alone', async () => {
@@ -223,14 +218,11 @@ describe('sqlite read store written without fsync', () => {
 
   it('fsyncs, and judges no marker, where the kernel has no boot id to tie unsynced writes to', async () => {
     crashWhileWriting('boot-a');
-    const store = new SqliteReadStore(file, { fsync: false, bootId: null });
-    try {
+    await openedWith({ fsync: false, bootId: null }, async (store) => {
       expect(store.fsyncs).toBe(true);
       expect(store.discardedTornFile).toBe(false);
       expect(await store.get('things', 'a')).toEqual({ id: 'a', kind: 'x' });
       expect(markers()).toHaveLength(1); // the crashed writer's, left for a Linux start to judge
-    } finally {
-      await store.close();
-    }
+    });
   });
 });

@@ -103,7 +103,7 @@ export class SqliteReadStore implements ReadStore {
   private static readonly KNOWN_CAPACITY = 20_000;
   /**
    * Collections whose documents are never read back (appendOnly): what they are sent is not kept in `known`, where a
-   * history entry per event pushed out the documents projections do read (and cost a fifth of a projection's CPU).
+   * history entry per event pushed out the documents projections do read, and cost Map work on every commit.
    */
   private readonly appendOnly = new Set<string>();
   /** Per table: the fields stored in columns of their own. */

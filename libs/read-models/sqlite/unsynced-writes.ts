@@ -54,6 +54,13 @@ const fsyncDatabase = (file: string): void => {
   fsyncDir(dirname(file));
 };
 
+/** Markers whose writes need no more than an fsync (their writer closed, or died with this boot): synced, then removed. */
+const syncAndRemove = (file: string, markers: readonly string[]): void => {
+  fsyncDatabase(file);
+  for (const marker of markers) rmSync(marker, { force: true });
+  fsyncDir(dirname(file));
+};
+
 /**
  * Who wrote unsynced: the boot, and the process as its pid namespace, pid and start time name it (a pid alone is
  * reused, and in a container every server is pid 1).
@@ -128,11 +135,7 @@ export const discardIfTorn = (file: string, bootId: string | null): boolean => {
     return true;
   }
   const gone = markers.filter((marker) => !running(marker));
-  if (gone.length > 0) {
-    fsyncDatabase(file);
-    for (const marker of gone) rmSync(marker.path, { force: true });
-    fsyncDir(dirname(file));
-  }
+  if (gone.length > 0) syncAndRemove(file, gone.map((marker) => marker.path));
   return false;
 };
 
@@ -152,11 +155,7 @@ export const markUnsynced = (file: string, bootId: string): (() => void) | null 
   fsyncPath(draft);
   renameSync(draft, marker);
   fsyncDir(dirname(file));
-  return () => {
-    fsyncDatabase(file);
-    rmSync(marker, { force: true });
-    fsyncDir(dirname(file));
-  };
+  return () => syncAndRemove(file, [marker]);
 };
 
 /**
@@ -165,8 +164,5 @@ export const markUnsynced = (file: string, bootId: string): (() => void) | null 
  */
 export const releaseMarkersOfThread = (file: string, thread: number): void => {
   const own = markersOf(file).filter((marker) => marker.pid === process.pid && marker.pidNamespace === pidNamespace() && marker.thread === thread);
-  if (own.length === 0) return;
-  fsyncDatabase(file);
-  for (const marker of own) rmSync(marker.path, { force: true });
-  fsyncDir(dirname(file));
+  if (own.length > 0) syncAndRemove(file, own.map((marker) => marker.path));
 };
