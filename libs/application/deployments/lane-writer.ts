@@ -15,8 +15,9 @@ export class LaneWriter {
 
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
-  load(product: string, environment: string): Promise<{ state: LaneState; revision: number }> {
-    return loadStream(this.store, this.cache, laneStream(product, environment), LANE);
+  /** The lane's current state; with `atLeastRevision`, a cached state that holds that revision will do (see loadStream). */
+  load(product: string, environment: string, atLeastRevision?: number): Promise<{ state: LaneState; revision: number }> {
+    return loadStream(this.store, this.cache, laneStream(product, environment), LANE, atLeastRevision);
   }
 
   execute(

@@ -192,7 +192,8 @@ export const releaseSaga = (deps: { commands: CommandBus; releases: ReleasesServ
   /** A deployment the release requested ended: record it; if the release had already stopped and it completed, undo it. */
   const deploymentEnded = async (event: RecordedEvent) => {
     const { product, environment, deployment_id, version } = event.data as LaneFacts;
-    const { state: lane } = await lanes.load(product, environment);
+    // Only the deployment's own entry is read: the lane as of this event is enough.
+    const { state: lane } = await lanes.load(product, environment, event.revision);
     // From the end: the deployment that just ended is (nearly always) the last one finished.
     const releaseId = lane.finished.findLast((d) => d.id === deployment_id)?.request?.releaseId;
     if (!releaseId) return;

@@ -43,14 +43,19 @@ export class StreamStateCache {
   }
 }
 
-/** Loads a stream's current state: cached state plus the events appended since. */
+/**
+ * Loads a stream's current state: cached state plus the events appended since. With `atLeastRevision` (a reactor
+ * reacting to the event at that revision needs a state that holds it), a cached state at or past it is taken as it is.
+ */
 export const loadStream = async <S, E extends AnyEvent>(
   store: EventStore,
   cache: StreamStateCache,
   stream: string,
   model: StreamModel<S, E>,
+  atLeastRevision?: number,
 ): Promise<{ state: S; revision: number }> => {
   const cached = cache.get<S>(stream);
+  if (cached && atLeastRevision !== undefined && cached.revision >= atLeastRevision) return cached;
   const { events, revision } = await store.readStream(stream, cached ? { fromRevision: cached.revision + 1 } : {});
   const state = (events as unknown as E[]).reduce(model.evolve, cached?.state ?? model.initialState);
   if (revision >= 0) cache.set(stream, revision, state);
@@ -82,9 +87,17 @@ export const executeOnStream = async <S, E extends AnyEvent>(
     const earlier = await store.findByIdempotencyKey(key);
     if (earlier) return replay(earlier);
   }
-  return retryOnConflict(async () => {
-    const { state, revision } = await loadStream(store, cache, stream, model);
-    const decided = decide(state);
+  return retryOnConflict(async (attempt) => {
+    // A cached state is decided on without reading the store first: had another process appended since, the
+    // append's expected revision fails and the retry reads. An empty decision appends nothing to catch that, so it
+    // is only given on a state read now.
+    const cached = attempt === 1 ? cache.get<S>(stream) : undefined;
+    let { state, revision } = cached ?? (await loadStream(store, cache, stream, model));
+    let decided = decide(state);
+    if (decided.length === 0 && cached) {
+      ({ state, revision } = await loadStream(store, cache, stream, model));
+      decided = decide(state);
+    }
     if (decided.length === 0) return { kind: 'unchanged', state, revision };
     const result = await store.append(
       stream,
