@@ -1,7 +1,12 @@
 import type { RecordedEvent, Subscription, SubscriptionHandler } from './event-store.port';
 
 export type CatchUpOptions = {
-  read: (afterPosition: number, maxCount: number) => Promise<RecordedEvent[]>;
+  /**
+   * `fresh` false: the read right after a batch, or after an append of this process woke the subscription — an
+   * empty answer may come from what this process appended alone. The first read, and those after a wait that ended
+   * without an append (the idle poll), are fresh: they find what other processes appended.
+   */
+  read: (afterPosition: number, maxCount: number, fresh: boolean) => Promise<RecordedEvent[]>;
   /** Registers a wake-up callback for new appends; returns the unsubscribe function. */
   onAppended: (listener: () => void) => () => void;
   fromPosition: number;
@@ -37,17 +42,17 @@ export const startCatchUpSubscription = (options: CatchUpOptions): Subscription 
     if (idle) interrupt?.();
   });
   // Idle sleeps end on the next append; backoff and batch-interval sleeps only on stop(), so a failing handler is not
-  // hammered and a busy store's events gather into one batch.
+  // hammered and a busy store's events gather into one batch. Resolves true when ended early (an append, or stop()).
   const sleep = (ms: number, untilAppend: boolean) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
+    new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => done(false), ms);
+      function done(early: boolean) {
         clearTimeout(timer);
         interrupt = null;
         idle = false;
-        resolve();
+        resolve(early);
       }
-      interrupt = done;
+      interrupt = () => done(true);
       idle = untilAppend;
     });
 
@@ -57,7 +62,7 @@ export const startCatchUpSubscription = (options: CatchUpOptions): Subscription 
   // that window (delivery is at-least-once anyway).
   let checkpointed = position;
   let lastCheckpointAt = 0;
-  const checkpointDueIn = () => (checkpointed === position ? Infinity : lastCheckpointAt + checkpointEveryMs - Date.now());
+  const checkpointDueIn = () => (!options.afterBatch || checkpointed === position ? Infinity : lastCheckpointAt + checkpointEveryMs - Date.now());
   const saveCheckpoint = async () => {
     if (!options.afterBatch || checkpointed === position) return;
     const at = position;
@@ -68,24 +73,27 @@ export const startCatchUpSubscription = (options: CatchUpOptions): Subscription 
 
   const loop = async () => {
     let failures = 0;
+    let fresh = true;
     while (running) {
       appendedSinceRead = false;
       const readAt = Date.now();
       try {
-        const events = await options.read(position, options.batchSize);
+        const events = await options.read(position, options.batchSize, fresh);
         if (events.length === 0) {
           if (checkpointDueIn() <= 0) await saveCheckpoint();
-          if (!appendedSinceRead && running) await sleep(Math.min(idlePollMs, Math.max(1, checkpointDueIn())), true);
+          fresh = appendedSinceRead || !running ? false : !(await sleep(Math.min(idlePollMs, Math.max(1, checkpointDueIn())), true));
           continue;
         }
         await options.handler(events);
         position = events[events.length - 1]!.position;
         failures = 0;
+        fresh = false;
         if (checkpointDueIn() <= 0) await saveCheckpoint();
         const wait = readAt + minBatchIntervalMs - Date.now();
         if (wait > 0 && events.length < options.batchSize && running) await sleep(wait, false);
       } catch (error) {
         failures += 1;
+        fresh = true;
         options.onError?.(error, failures);
         if (running) await sleep(Math.min(maxBackoffMs, 50 * 2 ** failures), false);
       }

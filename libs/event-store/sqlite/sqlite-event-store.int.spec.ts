@@ -70,6 +70,21 @@ describe('sqlite event store shared by two processes (two connections to one fil
       }
     }));
 
+  it('delivers what another connection appended after a subscription caught up with its own appends, with none of its own to wake it', () =>
+    withTwoConnections(async (mine, theirs) => {
+      const delivered: number[] = [];
+      const subscription = mine.subscribeToAll({ handler: async (events) => void delivered.push(...events.map(nOf)) });
+      try {
+        await append(mine, 'a', 1);
+        await eventually(() => expect(delivered).toEqual([1]));
+        await append(theirs, 'b', 2);
+        // Reads woken by my appends stop at the end of what I appended; the idle poll (1 s) reads the file itself.
+        await eventually(() => expect(delivered).toEqual([1, 2]), { within: 3_000 });
+      } finally {
+        await subscription.stop();
+      }
+    }));
+
   it('reads a stream from past the head it wrote, and still sees what another connection appended since', () =>
     withTwoConnections(async (mine, theirs) => {
       const { revision } = await append(mine, 'lane', 1);

@@ -355,6 +355,16 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
   }
 
   /**
+   * Like readAll, but a read from the end of what this process appended answers "nothing more" without asking SQLite:
+   * for a subscription woken by this process's appends (CatchUpOptions.read); its idle poll finds other processes'.
+   */
+  private async readAppended(fromPosition: number, maxCount: number): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    if (this.recent.endsAtOrBefore(fromPosition)) return [];
+    return this.readAll(fromPosition, maxCount);
+  }
+
+  /**
    * Like readAll, but each payload at its stored schema version, not upcast: what the hash chain covers, and
    * what a copy to another store (`shiplog migrate`) must carry.
    */
@@ -443,7 +453,7 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
     const { checkpointName } = options;
     const stored = checkpointName === undefined ? null : (this.statements.readCheckpoint.get(checkpointName)?.position ?? null);
     const subscription = startCatchUpSubscription({
-      read: (after, max) => this.readAll(after, max),
+      read: (after, max, fresh) => (fresh ? this.readAll(after, max) : this.readAppended(after, max)),
       onAppended: (listener) => this.onAppended(listener),
       fromPosition: stored ?? options.fromPosition ?? 0,
       batchSize: options.batchSize ?? 500,
