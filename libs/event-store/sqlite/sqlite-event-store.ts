@@ -171,20 +171,18 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
     this.serializer = options.serializer ?? createSerializer({});
     this.emitter.setMaxListeners(0);
     this.statements = prepareStatements(this.db);
+    // A refused append (stale revision, partial duplicate) is refused before it writes anything, so it needs no
+    // savepoint of its own: the others of its group go on. Any other error fails the whole group (rolled back).
     this.writeGroup = this.db.transaction((group: readonly PendingAppend[]) =>
       group.map((pending) => {
-        const insertedBefore = this.inserted.length;
         try {
           return { ok: true as const, result: this.writeOne(pending) };
         } catch (error) {
-          this.inserted.length = insertedBefore; // its savepoint was rolled back
           if (error instanceof WrongExpectedRevision || error instanceof PartialDuplicateAppend) return { ok: false as const, error };
           throw error;
         }
       }),
     );
-    // Nested db.transaction runs as a SAVEPOINT: a failed append inside a group rolls back alone.
-    this.writeOne = this.db.transaction(this.writeOneUnsafe.bind(this));
     this.importAll = this.db.transaction(this.importUnsafe.bind(this));
   }
 
@@ -193,7 +191,6 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
   private readonly ids: IdGenerator;
   private readonly serializer: EventSerializer;
   private readonly writeGroup: Database.Transaction<(group: readonly PendingAppend[]) => ({ ok: true; result: AppendResult } | { ok: false; error: Error })[]>;
-  private readonly writeOne: (pending: PendingAppend) => AppendResult;
   private readonly importAll: Database.Transaction<(events: readonly RecordedEvent[]) => number>;
 
   append(stream: string, events: readonly EventToAppend[], options: AppendOptions): Promise<AppendResult> {
@@ -238,7 +235,8 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
     if (head > 0) this.emitter.emit('appended', head);
   }
 
-  private writeOneUnsafe({ stream, events, options }: PendingAppend): AppendResult {
+  /** One append inside the group transaction; refusals are thrown before its first write (see writeGroup). */
+  private writeOne({ stream, events, options }: PendingAppend): AppendResult {
     const earlier = this.earlierAppend(stream, events, options.idempotencyKey);
     if (earlier) return earlier;
 
