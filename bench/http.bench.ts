@@ -228,6 +228,18 @@ export const benchIngest = async ({ quick, log }: { quick: boolean; log: Log }):
 /** `answeredSeconds`: from the first request until the last answer (requests wait in the client when every socket is busy). */
 type OpenLoop = { sent: number; created: number; failed: number; unseen: number; sendSeconds: number; answeredSeconds: number; lags: number[] };
 
+/** More polls than are ever in flight at once (one per sample still waiting to see its deployment). */
+const POLL_CONNECTIONS = 64;
+
+/**
+ * Opens the polls' kept-alive connections before the load. A connection opened under load waits to be accepted:
+ * Node's event loop (libuv since 2022) accepts one connection per turn, and a turn that commits a group of appends
+ * takes milliseconds, so a burst of new connections queues for hundreds of ms — the client's cost, not the lag.
+ */
+const openPollConnections = async (server: ServerProcess): Promise<void> => {
+  await Promise.all(Array.from({ length: POLL_CONNECTIONS }, () => httpCall(server.url, 'GET', '/health')));
+};
+
 /** Polls the deployments list (every ~2 ms) until the version shows; ms from `ackedAt`, or null after 10 s. */
 const visibleAfter = async (server: ServerProcess, token: string, d: Deployment, ackedAt: number): Promise<number | null> => {
   const query = new URLSearchParams({ product: d.product, environment: d.environment, version: d.version, limit: '1' });
@@ -387,6 +399,7 @@ export const benchLag = async ({ quick, log, rps }: { quick: boolean; log: Log; 
     log(`lag: ${rps.toFixed(0)} req/s open loop, warm-up ${warmupSeconds} s, then ${seconds} s sampling every ${sampleEvery}th request`);
     await openLoop(server, token, next, rps, warmupSeconds, 0);
     await settled(server);
+    await openPollConnections(server);
     const run = await openLoop(server, token, next, rps, seconds, sampleEvery);
     const lags = [...run.lags].sort((a, b) => a - b);
     const result: LagResult = {
