@@ -15,15 +15,20 @@ const event = (position: number): RecordedEvent => ({
   metadata: { actor: { kind: 'system', id: 'system:test', name: 'test' }, correlationId: 'c', prevHash: '', hash: '' },
 });
 
-/** A log the subscription reads, recording each read's position and whether it had to be fresh. */
+/**
+ * A log the subscription reads, recording each read's position and whether it had to be fresh. Like the SQLite
+ * store, a read that need not be fresh answers nothing past what this process appended (another's appends need a fresh one).
+ */
 const fakeLog = () => {
   const events: RecordedEvent[] = [];
   const listeners = new Set<() => void>();
   const reads: { after: number; fresh: boolean }[] = [];
+  let appendedHere = 0;
   return {
     reads,
     read: async (after: number, max: number, fresh: boolean) => {
       reads.push({ after, fresh });
+      if (!fresh && after >= appendedHere) return [];
       return events.filter((e) => e.position > after).slice(0, max);
     },
     onAppended: (listener: () => void) => {
@@ -32,9 +37,14 @@ const fakeLog = () => {
     },
     /** Another process's append: in the log, but nobody is woken. */
     appendUnannounced: () => void events.push(event(events.length + 1)),
+    /** A wake-up with nothing new (an append that repeated one already stored). */
+    wakeOnly: () => {
+      for (const listener of listeners) listener();
+    },
     /** This process's append: in the log, and the subscription is woken. */
     append: () => {
       events.push(event(events.length + 1));
+      appendedHere = events.length;
       for (const listener of listeners) listener();
     },
   };
@@ -100,6 +110,21 @@ describe('catch-up subscription reads', () => {
         { after: 1, fresh: false },
       ]);
     } finally {
+      await subscription.stop();
+    }
+  });
+
+  it('given wake-ups more often than the idle poll, when another process appends, then a fresh read still finds it within about an idle poll', async () => {
+    const log = fakeLog();
+    const delivered: number[] = [];
+    const subscription = startCatchUpSubscription({ ...log, fromPosition: 0, batchSize: 10, idlePollMs: 100, handler: async (events) => void delivered.push(...events.map((e) => e.position)) });
+    const waking = setInterval(() => log.wakeOnly(), 10);
+    try {
+      await eventually(() => expect(log.reads.length).toBeGreaterThan(1));
+      log.appendUnannounced();
+      await eventually(() => expect(delivered).toEqual([1]), { within: 1_000 });
+    } finally {
+      clearInterval(waking);
       await subscription.stop();
     }
   });

@@ -3,8 +3,9 @@ import type { RecordedEvent, Subscription, SubscriptionHandler } from './event-s
 export type CatchUpOptions = {
   /**
    * `fresh` false: the read right after a batch, or after an append of this process woke the subscription — an
-   * empty answer may come from what this process appended alone. The first read, and those after a wait that ended
-   * without an append (the idle poll), are fresh: they find what other processes appended.
+   * empty answer may come from what this process appended alone. The first read, those after a wait that ended
+   * without an append (the idle poll) or after an error, and any read `idlePollMs` after the last fresh one, are
+   * fresh: they find what other processes appended.
    */
   read: (afterPosition: number, maxCount: number, fresh: boolean) => Promise<RecordedEvent[]>;
   /** Registers a wake-up callback for new appends; returns the unsubscribe function. */
@@ -74,11 +75,15 @@ export const startCatchUpSubscription = (options: CatchUpOptions): Subscription 
   const loop = async () => {
     let failures = 0;
     let fresh = true;
+    let freshReadAt = 0;
     while (running) {
       appendedSinceRead = false;
       const readAt = Date.now();
       try {
-        const events = await options.read(position, options.batchSize, fresh);
+        // However often appends wake it, the subscription reads the store itself at least every idlePollMs.
+        const readFresh = fresh || readAt - freshReadAt >= idlePollMs;
+        if (readFresh) freshReadAt = readAt;
+        const events = await options.read(position, options.batchSize, readFresh);
         if (events.length === 0) {
           if (checkpointDueIn() <= 0) await saveCheckpoint();
           fresh = appendedSinceRead || !running ? false : !(await sleep(Math.min(idlePollMs, Math.max(1, checkpointDueIn())), true));

@@ -73,6 +73,21 @@ describe('projections in a worker thread (the embedded default)', () => {
     expect(after).not.toContain(before);
   });
 
+  it('catches up at once with what another process appended when a query waits for it, not at its next idle poll', async () => {
+    const { position } = await append(completed('d1', '1.0.0'));
+    expect(await thread.waitFor(position, 5_000)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the worker's subscription gone idle (past its 10 ms batch interval)
+    const other = SqliteEventStore.open({ file: join(dir, 'events.db') });
+    try {
+      const theirs = await other.append(laneStream('api', 'prod'), [completed('d2', '2.0.0')], { expectedRevision: 'any' });
+      // Well under the worker's idle poll (1 s): only a nudge from the wait reads it this soon.
+      expect(await thread.waitFor(theirs.position, 400)).toBe(true);
+      expect(await versions()).toEqual(['1.0.0', '2.0.0']);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('answers false from waitFor when the position is not reached in time', async () => {
     expect(await thread.waitFor(1_000_000, 50)).toBe(false);
   });

@@ -128,6 +128,8 @@ export class ProjectionThread implements ProjectionControl {
   }
 
   waitFor(position: number, timeoutMs: number): Promise<boolean> {
+    // Another process may have appended it (replicas on one data dir): the worker reads the file now, not at its idle poll.
+    if ((lowestOf(this.positions) ?? 0) < position) this.send({ type: 'appended', head: position });
     return this.waiters.wait(position, timeoutMs);
   }
 

@@ -19,6 +19,11 @@ const TAGS = {
 };
 const add = (tag: string) => (tags: ReadonlySet<string>): TagEvent[] => (tags.has(tag) ? [] : [{ type: 'tag.added', data: { tag } }]);
 const remove = (tag: string) => (tags: ReadonlySet<string>): TagEvent[] => (tags.has(tag) ? [{ type: 'tag.removed', data: { tag } }] : []);
+/** Refuses (throws) when the tag is not there: as deciders refuse a command on an unknown entity. */
+const rename = (from: string, to: string) => (tags: ReadonlySet<string>): TagEvent[] => {
+  if (!tags.has(from)) throw new Error(`no tag ${from}`);
+  return [{ type: 'tag.removed', data: { tag: from } }, { type: 'tag.added', data: { tag: to } }];
+};
 const META: CommandMeta = { actor: { kind: 'token', id: 'tok-1', name: 'ann' }, correlationId: 'c-1' };
 const STREAM = 'tags-1';
 
@@ -90,6 +95,25 @@ describe('stream commands on a store another process writes too (two connections
 
       expect(result).toMatchObject({ kind: 'appended', replayed: false });
       expect(await tagsIn(mine)).toEqual(['tag.added a', 'tag.removed a', 'tag.added a']);
+    });
+
+    it('given another process appended since, when the cached state would refuse the command, then the state is read and the command decides on it', async () => {
+      const cache = new StreamStateCache();
+      await executeOnStream(mine, cache, STREAM, TAGS, add('a'), META);
+      await executeOnStream(theirs, new StreamStateCache(), STREAM, TAGS, add('b'), META);
+
+      const result = await executeOnStream(mine, cache, STREAM, TAGS, rename('b', 'c'), META);
+
+      expect(result).toMatchObject({ kind: 'appended', replayed: false });
+      expect(await tagsIn(mine)).toEqual(['tag.added a', 'tag.added b', 'tag.removed b', 'tag.added c']);
+    });
+
+    it('given the store holds what the cache does, when the command is refused, then the refusal reaches the caller', async () => {
+      const cache = new StreamStateCache();
+      await executeOnStream(mine, cache, STREAM, TAGS, add('a'), META);
+
+      await expect(executeOnStream(mine, cache, STREAM, TAGS, rename('b', 'c'), META)).rejects.toThrow('no tag b');
+      expect(await tagsIn(mine)).toEqual(['tag.added a']);
     });
 
     it('given another process appended since, when the cached state decides something, then the stale append is refused and the retry appends after theirs', async () => {

@@ -62,6 +62,16 @@ export const loadStream = async <S, E extends AnyEvent>(
   return { state, revision };
 };
 
+/** A decision to append something, else null: nothing to append, or refused (the caller decides again on fresh state). */
+const decideOrNull = <S, E>(decide: (state: S) => E[], state: S): E[] | null => {
+  try {
+    const decided = decide(state);
+    return decided.length > 0 ? decided : null;
+  } catch {
+    return null;
+  }
+};
+
 /**
  * The one way a command changes a stream: load → decide → append, re-deciding on a concurrent write.
  * With an idempotency key, a repeated request (`meta.request`, fingerprinted) returns what the first one appended (the same request) or
@@ -89,15 +99,12 @@ export const executeOnStream = async <S, E extends AnyEvent>(
   }
   return retryOnConflict(async (attempt) => {
     // A cached state is decided on without reading the store first: had another process appended since, the
-    // append's expected revision fails and the retry reads. An empty decision appends nothing to catch that, so it
-    // is only given on a state read now.
+    // append's expected revision fails and the retry reads. An empty decision or a refusal (a thrown DomainError)
+    // appends nothing to catch that, so either is only given on a state read now.
     const cached = attempt === 1 ? cache.get<S>(stream) : undefined;
-    let { state, revision } = cached ?? (await loadStream(store, cache, stream, model));
-    let decided = decide(state);
-    if (decided.length === 0 && cached) {
-      ({ state, revision } = await loadStream(store, cache, stream, model));
-      decided = decide(state);
-    }
+    const decidedOnCache = cached === undefined ? null : decideOrNull(decide, cached.state);
+    const { state, revision } = cached !== undefined && decidedOnCache !== null ? cached : await loadStream(store, cache, stream, model);
+    const decided = decidedOnCache ?? decide(state);
     if (decided.length === 0) return { kind: 'unchanged', state, revision };
     const result = await store.append(
       stream,

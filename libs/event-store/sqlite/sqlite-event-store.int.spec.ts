@@ -85,6 +85,22 @@ describe('sqlite event store shared by two processes (two connections to one fil
       }
     }));
 
+  it('reads what another connection appended as soon as it is noticed, with no append of its own to wake the subscription', () =>
+    withTwoConnections(async (mine, theirs) => {
+      const delivered: number[] = [];
+      const subscription = mine.subscribeToAll({ handler: async (events) => void delivered.push(...events.map(nOf)) });
+      try {
+        await append(mine, 'a', 1);
+        await eventually(() => expect(delivered).toEqual([1]));
+        const { position } = await append(theirs, 'b', 2);
+        mine.noticeAppended(position);
+        // Well under the idle poll (1 s): the notice alone sends the read to SQLite.
+        await eventually(() => expect(delivered).toEqual([1, 2]), { within: 400 });
+      } finally {
+        await subscription.stop();
+      }
+    }));
+
   it('reads a stream from past the head it wrote, and still sees what another connection appended since', () =>
     withTwoConnections(async (mine, theirs) => {
       const { revision } = await append(mine, 'lane', 1);

@@ -152,6 +152,8 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
   /** Rows inserted by the group transaction in progress, for `recent` once it commits. */
   private inserted: EventRow[] = [];
   private flushScheduled = false;
+  /** The highest position announced to subscriptions: appended here, or noticed (appended by another connection). */
+  private announcedHead = 0;
   private closed = false;
 
   private readonly statements: ReturnType<typeof prepareStatements>;
@@ -172,13 +174,16 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
     this.emitter.setMaxListeners(0);
     this.statements = prepareStatements(this.db);
     // A refused append (stale revision, partial duplicate) is refused before it writes anything, so it needs no
-    // savepoint of its own: the others of its group go on. Any other error fails the whole group (rolled back).
+    // savepoint of its own: the others of its group go on. Any other error, or a refusal after a write (its rows
+    // could not be undone alone), fails the whole group (rolled back).
     this.writeGroup = this.db.transaction((group: readonly PendingAppend[]) =>
       group.map((pending) => {
+        const insertedBefore = this.inserted.length;
         try {
           return { ok: true as const, result: this.writeOne(pending) };
         } catch (error) {
-          if (error instanceof WrongExpectedRevision || error instanceof PartialDuplicateAppend) return { ok: false as const, error };
+          const refused = error instanceof WrongExpectedRevision || error instanceof PartialDuplicateAppend;
+          if (refused && this.inserted.length === insertedBefore) return { ok: false as const, error };
           throw error;
         }
       }),
@@ -232,7 +237,7 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
       head = Math.max(head, outcome.result.position);
       pending.resolve(outcome.result);
     });
-    if (head > 0) this.emitter.emit('appended', head);
+    if (head > 0) this.announce(head);
   }
 
   /** One append inside the group transaction; refusals are thrown before its first write (see writeGroup). */
@@ -276,7 +281,7 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
     this.flush();
     this.recent.clear();
     const head = this.importAll.immediate(events);
-    if (head > 0) this.emitter.emit('appended', head);
+    if (head > 0) this.announce(head);
   }
 
   private importUnsafe(events: readonly RecordedEvent[]): number {
@@ -358,7 +363,7 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
    */
   private async readAppended(fromPosition: number, maxCount: number): Promise<RecordedEvent[]> {
     this.assertOpen();
-    if (this.recent.endsAtOrBefore(fromPosition)) return [];
+    if (this.recent.endsAtOrBefore(fromPosition) && this.announcedHead <= fromPosition) return [];
     return this.readAll(fromPosition, maxCount);
   }
 
@@ -474,12 +479,18 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
     };
   }
 
+  /** Wakes the subscriptions; a head past the in-memory tail (noticeAppended) makes their next read ask SQLite. */
+  private announce(head: number): void {
+    this.announcedHead = Math.max(this.announcedHead, head);
+    this.emitter.emit('appended', head);
+  }
+
   /**
    * Another connection to the file (a worker thread's or another process's) appended up to `head`: wakes this
    * store's subscriptions now instead of at their next idle poll.
    */
   noticeAppended(head: number): void {
-    if (!this.closed) this.emitter.emit('appended', head);
+    if (!this.closed) this.announce(head);
   }
 
   onAppended(listener: (position: number) => void): () => void {
