@@ -50,25 +50,30 @@ const fakeLog = () => {
   };
 };
 
+/** Runs `test` against a subscription to `log` from the start, recording the positions it delivered; stops it after. */
+const subscribed = async (log: ReturnType<typeof fakeLog>, idlePollMs: number, test: (delivered: number[]) => Promise<void>) => {
+  const delivered: number[] = [];
+  const subscription = startCatchUpSubscription({ ...log, fromPosition: 0, batchSize: 10, idlePollMs, handler: async (events) => void delivered.push(...events.map((e) => e.position)) });
+  try {
+    await test(delivered);
+  } finally {
+    await subscription.stop();
+  }
+};
+
 describe('catch-up subscription reads', () => {
   it('given a subscription starting, when it reads first, then the read is fresh', async () => {
     const log = fakeLog();
     log.appendUnannounced();
-    const delivered: number[] = [];
-    const subscription = startCatchUpSubscription({ ...log, fromPosition: 0, batchSize: 10, idlePollMs: 60_000, handler: async (events) => void delivered.push(...events.map((e) => e.position)) });
-    try {
+    await subscribed(log, 60_000, async (delivered) => {
       await eventually(() => expect(delivered).toEqual([1]));
       expect(log.reads[0]).toEqual({ after: 0, fresh: true });
-    } finally {
-      await subscription.stop();
-    }
+    });
   });
 
   it('given a subscription caught up, when an append of this process wakes it, then it reads without asking for fresh reads (after the batch too)', async () => {
     const log = fakeLog();
-    const delivered: number[] = [];
-    const subscription = startCatchUpSubscription({ ...log, fromPosition: 0, batchSize: 10, idlePollMs: 60_000, handler: async (events) => void delivered.push(...events.map((e) => e.position)) });
-    try {
+    await subscribed(log, 60_000, async (delivered) => {
       await eventually(() => expect(log.reads).toHaveLength(1));
       log.append();
       await eventually(() => expect(delivered).toEqual([1]));
@@ -78,54 +83,43 @@ describe('catch-up subscription reads', () => {
         { after: 0, fresh: false },
         { after: 1, fresh: false },
       ]);
-    } finally {
-      await subscription.stop();
-    }
+    });
   });
 
   it('given a subscription caught up, when its idle poll ends the wait, then the read is fresh and finds what another process appended', async () => {
     const log = fakeLog();
-    const delivered: number[] = [];
-    const subscription = startCatchUpSubscription({ ...log, fromPosition: 0, batchSize: 10, idlePollMs: 30, handler: async (events) => void delivered.push(...events.map((e) => e.position)) });
-    try {
+    await subscribed(log, 30, async (delivered) => {
       await eventually(() => expect(log.reads).toHaveLength(1));
       log.appendUnannounced();
       await eventually(() => expect(delivered).toEqual([1]));
       expect(log.reads.find((read) => read.after === 0 && read !== log.reads[0])).toEqual({ after: 0, fresh: true });
-    } finally {
-      await subscription.stop();
-    }
+    });
   });
 
   it('given a subscription without checkpoints caught up after a batch, when nothing is appended, then it waits for the idle poll without reading', async () => {
     const log = fakeLog();
     log.appendUnannounced();
-    const delivered: number[] = [];
-    const subscription = startCatchUpSubscription({ ...log, fromPosition: 0, batchSize: 10, idlePollMs: 60_000, handler: async (events) => void delivered.push(...events.map((e) => e.position)) });
-    try {
+    await subscribed(log, 60_000, async (delivered) => {
       await eventually(() => expect(delivered).toEqual([1]));
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(log.reads).toEqual([
         { after: 0, fresh: true },
         { after: 1, fresh: false },
       ]);
-    } finally {
-      await subscription.stop();
-    }
+    });
   });
 
   it('given wake-ups more often than the idle poll, when another process appends, then a fresh read still finds it within about an idle poll', async () => {
     const log = fakeLog();
-    const delivered: number[] = [];
-    const subscription = startCatchUpSubscription({ ...log, fromPosition: 0, batchSize: 10, idlePollMs: 100, handler: async (events) => void delivered.push(...events.map((e) => e.position)) });
     const waking = setInterval(() => log.wakeOnly(), 10);
     try {
-      await eventually(() => expect(log.reads.length).toBeGreaterThan(1));
-      log.appendUnannounced();
-      await eventually(() => expect(delivered).toEqual([1]), { within: 1_000 });
+      await subscribed(log, 100, async (delivered) => {
+        await eventually(() => expect(log.reads.length).toBeGreaterThan(1));
+        log.appendUnannounced();
+        await eventually(() => expect(delivered).toEqual([1]), { within: 1_000 });
+      });
     } finally {
       clearInterval(waking);
-      await subscription.stop();
     }
   });
 });

@@ -38,6 +38,8 @@ export class ProjectionThread implements ProjectionControl {
   private nextRebuild = 1;
   private stopping = false;
   private unsubscribe: (() => void) | null = null;
+  /** The highest position the worker was told of (this server's appends, and positions queries waited for). */
+  private toldHead = 0;
 
   constructor(
     readonly names: readonly string[],
@@ -45,7 +47,7 @@ export class ProjectionThread implements ProjectionControl {
   ) {}
 
   async start(): Promise<void> {
-    this.unsubscribe = this.options.store.onAppended((head) => this.send({ type: 'appended', head }));
+    this.unsubscribe = this.options.store.onAppended((head) => this.tell(head));
     await this.spawn();
   }
 
@@ -107,6 +109,12 @@ export class ProjectionThread implements ProjectionControl {
     }
   }
 
+  /** Tells the worker the store has events up to `head`. */
+  private tell(head: number): void {
+    this.toldHead = Math.max(this.toldHead, head);
+    this.send({ type: 'appended', head });
+  }
+
   private send(message: ToWorker): void {
     this.worker?.postMessage(message);
   }
@@ -128,8 +136,9 @@ export class ProjectionThread implements ProjectionControl {
   }
 
   waitFor(position: number, timeoutMs: number): Promise<boolean> {
-    // Another process may have appended it (replicas on one data dir): the worker reads the file now, not at its idle poll.
-    if ((lowestOf(this.positions) ?? 0) < position) this.send({ type: 'appended', head: position });
+    // Past what this server appended: another process wrote it (replicas on one data dir), and the worker reads the
+    // file now instead of at its idle poll.
+    if (position > this.toldHead) this.tell(position);
     return this.waiters.wait(position, timeoutMs);
   }
 

@@ -32,12 +32,6 @@ export class RecentEvents {
     return this.events.slice(start, start + maxCount);
   }
 
-  /** True when the run held ends at or before `position`: nothing this process appended comes after it. */
-  endsAtOrBefore(position: number): boolean {
-    const last = this.events[this.events.length - 1];
-    return last !== undefined && last.position <= position;
-  }
-
   /** Forgets everything (events were written by another path, e.g. an import). */
   clear(): void {
     this.events = [];

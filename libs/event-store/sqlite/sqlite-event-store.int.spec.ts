@@ -48,11 +48,20 @@ describe('sqlite event store shared by two processes (two connections to one fil
     }
   };
 
+  /** Runs `test` while `store` has a subscription from the start, recording the `n` of each event it delivered. */
+  const withSubscription = async (store: SqliteEventStore, test: (delivered: number[]) => Promise<void>) => {
+    const delivered: number[] = [];
+    const subscription = store.subscribeToAll({ handler: async (events) => void delivered.push(...events.map(nOf)) });
+    try {
+      await test(delivered);
+    } finally {
+      await subscription.stop();
+    }
+  };
+
   it('reads and delivers every event in position order, whichever connection appended it', () =>
-    withTwoConnections(async (mine, theirs) => {
-      const delivered: number[] = [];
-      const subscription = mine.subscribeToAll({ handler: async (events) => void delivered.push(...events.map(nOf)) });
-      try {
+    withTwoConnections((mine, theirs) =>
+      withSubscription(mine, async (delivered) => {
         // Interleaved: my recent appends are not contiguous positions, so reads must not skip theirs.
         await append(mine, 'a', 1);
         await append(theirs, 'b', 2);
@@ -65,41 +74,31 @@ describe('sqlite event store shared by two processes (two connections to one fil
         expect((await mine.readAll(4, 100)).map(nOf)).toEqual([5, 6]);
         // The subscription is woken by my appends; theirs are found by the same reads (or the idle poll).
         await eventually(() => expect(delivered).toEqual([1, 2, 3, 4, 5, 6]));
-      } finally {
-        await subscription.stop();
-      }
-    }));
+      }),
+    ));
 
   it('delivers what another connection appended after a subscription caught up with its own appends, with none of its own to wake it', () =>
-    withTwoConnections(async (mine, theirs) => {
-      const delivered: number[] = [];
-      const subscription = mine.subscribeToAll({ handler: async (events) => void delivered.push(...events.map(nOf)) });
-      try {
+    withTwoConnections((mine, theirs) =>
+      withSubscription(mine, async (delivered) => {
         await append(mine, 'a', 1);
         await eventually(() => expect(delivered).toEqual([1]));
         await append(theirs, 'b', 2);
         // Reads woken by my appends stop at the end of what I appended; the idle poll (1 s) reads the file itself.
         await eventually(() => expect(delivered).toEqual([1, 2]), { within: 3_000 });
-      } finally {
-        await subscription.stop();
-      }
-    }));
+      }),
+    ));
 
   it('reads what another connection appended as soon as it is noticed, with no append of its own to wake the subscription', () =>
-    withTwoConnections(async (mine, theirs) => {
-      const delivered: number[] = [];
-      const subscription = mine.subscribeToAll({ handler: async (events) => void delivered.push(...events.map(nOf)) });
-      try {
+    withTwoConnections((mine, theirs) =>
+      withSubscription(mine, async (delivered) => {
         await append(mine, 'a', 1);
         await eventually(() => expect(delivered).toEqual([1]));
         const { position } = await append(theirs, 'b', 2);
         mine.noticeAppended(position);
         // Well under the idle poll (1 s): the notice alone sends the read to SQLite.
         await eventually(() => expect(delivered).toEqual([1, 2]), { within: 400 });
-      } finally {
-        await subscription.stop();
-      }
-    }));
+      }),
+    ));
 
   it('reads a stream from past the head it wrote, and still sees what another connection appended since', () =>
     withTwoConnections(async (mine, theirs) => {

@@ -358,13 +358,13 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
   }
 
   /**
-   * Like readAll, but a read from the end of what this process appended answers "nothing more" without asking SQLite:
-   * for a subscription woken by this process's appends (CatchUpOptions.read); its idle poll finds other processes'.
+   * Like readAll, but a read from the last position announced (appended here, or noticed) answers "nothing more"
+   * without asking SQLite: for a subscription's reads that need not be fresh (CatchUpOptions.read); its fresh reads
+   * find what other processes appended unannounced.
    */
   private async readAppended(fromPosition: number, maxCount: number): Promise<RecordedEvent[]> {
     this.assertOpen();
-    if (this.recent.endsAtOrBefore(fromPosition) && this.announcedHead <= fromPosition) return [];
-    return this.readAll(fromPosition, maxCount);
+    return this.announcedHead <= fromPosition ? [] : this.readAll(fromPosition, maxCount);
   }
 
   /**
@@ -479,7 +479,7 @@ export class SqliteEventStore implements LeaseStore, EventStore, EventImporter {
     };
   }
 
-  /** Wakes the subscriptions; a head past the in-memory tail (noticeAppended) makes their next read ask SQLite. */
+  /** Wakes the subscriptions, whose next read then goes as far as `head` (from the tail of recent appends, or SQLite). */
   private announce(head: number): void {
     this.announcedHead = Math.max(this.announcedHead, head);
     this.emitter.emit('appended', head);
